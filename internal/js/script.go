@@ -1,0 +1,94 @@
+package js
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/grafana/sobek"
+)
+
+// Script is source compiled once and shared by every realm that runs it
+// (sobek programs are immutable and safe to share).
+type Script struct {
+	Name   string
+	Source string
+
+	once sync.Once
+	prog *sobek.Program
+	err  error
+}
+
+// Compile returns the compiled program, compiling on first use.
+func (s *Script) Compile() (*sobek.Program, error) {
+	s.once.Do(func() {
+		s.prog, s.err = sobek.Compile(s.Name, s.Source, false)
+		if s.err != nil {
+			s.err = &Error{Name: "SyntaxError", Message: compileMessage(s.err), Cause: s.err}
+		}
+	})
+	return s.prog, s.err
+}
+
+func compileMessage(err error) string {
+	if ce, ok := err.(*sobek.CompilerSyntaxError); ok {
+		return fmt.Sprintf("%s (%s)", ce.Message, ce.File.Position(ce.Offset))
+	}
+	return err.Error()
+}
+
+// Run evaluates the script in the realm's global scope. A thrown exception is
+// returned (not reported); call on the loop.
+func (r *Realm) Run(s *Script) (sobek.Value, error) {
+	prog, err := s.Compile()
+	if err != nil {
+		return nil, err
+	}
+	return r.rt.RunProgram(prog)
+}
+
+// Prelude is platform code run in each realm before any user script. Its
+// source is a function expression `(function (ops, internals, global) {…})`
+// called with the realm's native operations, its private internals object
+// and the global object.
+type Prelude struct {
+	Script
+}
+
+// NewPrelude names and holds a prelude; it compiles on first use.
+func NewPrelude(name, source string) *Prelude {
+	return &Prelude{Script: Script{Name: "swhost:" + name, Source: source}}
+}
+
+// RunPrelude runs p in the realm. Call on the loop.
+func (r *Realm) RunPrelude(p *Prelude) error {
+	v, err := r.Run(&p.Script)
+	if err != nil {
+		return fmt.Errorf("prelude %s: %w", p.Name, err)
+	}
+	fn, ok := sobek.AssertFunction(v)
+	if !ok {
+		return fmt.Errorf("prelude %s is not a function expression", p.Name)
+	}
+	if _, err := fn(sobek.Undefined(), r.ops, r.internals, r.rt.GlobalObject()); err != nil {
+		return fmt.Errorf("prelude %s: %w", p.Name, err)
+	}
+	return nil
+}
+
+// SetOp registers a native operation for preludes.
+func (r *Realm) SetOp(name string, fn func(sobek.FunctionCall) sobek.Value) {
+	_ = r.ops.Set(name, fn)
+}
+
+// Internal reads a member of the internals object.
+func (r *Realm) Internal(name string) sobek.Value { return r.internals.Get(name) }
+
+// CallInternal calls internals[name](args...) as part of the current task,
+// reporting an exception it throws.
+func (r *Realm) CallInternal(name string, args ...sobek.Value) (sobek.Value, error) {
+	fn, ok := sobek.AssertFunction(r.internals.Get(name))
+	if !ok {
+		return nil, fmt.Errorf("internal %s is not a function", name)
+	}
+	return r.Call(fn, sobek.Undefined(), args...)
+}
