@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dlclark/regexp2/v2"
@@ -109,7 +108,7 @@ type Realm struct {
 	heapBase uint64
 	watchdog *time.Timer
 
-	interruptReason atomic.Value
+	interruptReason error // guarded by mu
 
 	timers    map[int64]*timer
 	timerSeq  int64
@@ -346,7 +345,7 @@ func (r *Realm) watch() {
 	}
 	elapsed := time.Since(r.started)
 	if elapsed >= r.opts.CPUBudget {
-		r.interruptReason.Store(fmt.Errorf("%w (%s)", ErrCPUBudget, r.opts.CPUBudget))
+		r.interruptReason = fmt.Errorf("%w (%s)", ErrCPUBudget, r.opts.CPUBudget)
 		r.rt.Interrupt(ErrCPUBudget)
 		return
 	}
@@ -354,7 +353,7 @@ func (r *Realm) watch() {
 	if r.heapBase == 0 {
 		r.heapBase = heap
 	} else if heap > r.heapBase && heap-r.heapBase > r.opts.HeapGrowthLimit {
-		r.interruptReason.Store(fmt.Errorf("%w (grew %d MiB during one task)", ErrHeapLimit, (heap-r.heapBase)>>20))
+		r.interruptReason = fmt.Errorf("%w (grew %d MiB during one task)", ErrHeapLimit, (heap-r.heapBase)>>20)
 		r.rt.Interrupt(ErrHeapLimit)
 		return
 	}
@@ -402,12 +401,19 @@ func (r *Realm) handlePanic(p any) {
 func (r *Realm) reportInterrupt(e *sobek.InterruptedError) {
 	msg := fmt.Sprint(e.Value())
 	var cause error
-	if reason, ok := r.interruptReason.Swap(error(nil)).(error); ok && reason != nil {
+	r.mu.Lock()
+	reason := r.interruptReason
+	r.interruptReason = nil
+	r.mu.Unlock()
+	if reason != nil {
 		cause = reason
 		msg = reason.Error()
 	} else if err, ok := e.Value().(error); ok {
 		cause = err
 		msg = err.Error()
+	}
+	if errors.Is(cause, ErrClosed) {
+		return // the realm was closed on purpose
 	}
 	r.report(&ScriptError{Kind: "interrupted", Message: msg, Stack: e.String(), Cause: cause})
 }

@@ -30,7 +30,7 @@ func (s *Script) Compile() (*sobek.Program, error) {
 }
 
 func compileMessage(err error) string {
-	if ce, ok := err.(*sobek.CompilerSyntaxError); ok {
+	if ce, ok := err.(*sobek.CompilerSyntaxError); ok && ce.File != nil {
 		return fmt.Sprintf("%s (%s)", ce.Message, ce.File.Position(ce.Offset))
 	}
 	return err.Error()

@@ -58,6 +58,13 @@ type Response struct {
 	// URLList is the response's URL list; the last is its URL.
 	URLList    []string
 	Redirected bool
+	// CORSExposedHeaders is Fetch's CORS-exposed header-name list: for a
+	// "cors" response, the names script may read beyond the safelisted ones.
+	CORSExposedHeaders []string
+	// ServiceWorker is set by a Fetcher when a service worker's respondWith
+	// provided the response instead of the network: fetch() then skips the
+	// CORS check, which Fetch applies to network responses only.
+	ServiceWorker bool
 }
 
 // URL is the response's URL: the last of its URL list, or "".

@@ -1,0 +1,101 @@
+package swhost
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/swhost/swhost/internal/ua"
+)
+
+// HandlerOptions configure Host.Handler.
+type HandlerOptions struct {
+	// Token authorises state-changing API requests.
+	Token string
+	// Addr is the address the handler is served on (host:port).
+	Addr string
+}
+
+// Handler serves the user agent's UI and JSON API on the listen address
+// itself, and the front for hosted origins on <label>.localhost names.
+func (h *Host) Handler(opts HandlerOptions) http.Handler {
+	ui := ua.New(uaBackend{h}, ua.Options{Token: opts.Token, Addr: opts.Addr})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin, ok := h.frontOrigin(r.Host); ok {
+			h.serveFront(w, r, origin)
+			return
+		}
+		ui.ServeHTTP(w, r)
+	})
+}
+
+// FrontHost is the host name under which the front serves origin: the
+// origin's first DNS label under .localhost ("news.example" →
+// "news.localhost:PORT").
+func FrontHost(origin, addr string) string {
+	u, err := url.Parse(origin)
+	if err != nil {
+		return ""
+	}
+	label := strings.SplitN(u.Hostname(), ".", 2)[0]
+	_, port, _ := net.SplitHostPort(addr)
+	return label + ".localhost:" + port
+}
+
+// frontOrigin maps a request's Host to a hosted origin: "<label>.localhost"
+// where label is the first DNS label of a mapped origin, or the whole host
+// name with dots as dashes ("news-example.localhost").
+func (h *Host) frontOrigin(host string) (string, bool) {
+	name := host
+	if hn, _, err := net.SplitHostPort(host); err == nil {
+		name = hn
+	}
+	name = strings.ToLower(name)
+	label, ok := strings.CutSuffix(name, ".localhost")
+	if !ok || label == "" {
+		return "", false
+	}
+	for _, m := range h.transport.Mappings() {
+		u, err := url.Parse(m.Origin)
+		if err != nil {
+			continue
+		}
+		hn := u.Hostname()
+		if strings.SplitN(hn, ".", 2)[0] == label || strings.ReplaceAll(hn, ".", "-") == label {
+			return m.Origin, true
+		}
+	}
+	return "", false
+}
+
+type uaBackend struct{ h *Host }
+
+func (b uaBackend) Registrations() []RegistrationInfo { return b.h.Registrations() }
+func (b uaBackend) Push(ctx context.Context, scope string, data []byte) error {
+	return b.h.Push(ctx, scope, data)
+}
+func (b uaBackend) Events() []EventRecord { return b.h.Events() }
+func (b uaBackend) Update(ctx context.Context, id int64) error {
+	reg := b.h.core.RegistrationByID(id)
+	if reg == nil {
+		return fmt.Errorf("no registration %d", id)
+	}
+	_, err := b.h.core.Update(ctx, reg)
+	return err
+}
+func (b uaBackend) Unregister(ctx context.Context, id int64) error {
+	reg := b.h.core.RegistrationByID(id)
+	if reg == nil {
+		return fmt.Errorf("no registration %d", id)
+	}
+	_, err := b.h.core.Unregister(ctx, reg)
+	return err
+}
+
+// serveFront answers a person's browser for a hosted origin (see front.go).
+func (h *Host) serveFront(w http.ResponseWriter, r *http.Request, origin string) {
+	http.Error(w, "the front is not available yet", http.StatusNotImplemented)
+}

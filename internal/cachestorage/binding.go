@@ -1,0 +1,187 @@
+package cachestorage
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+
+	"github.com/grafana/sobek"
+
+	"github.com/swhost/swhost/internal/js"
+	"github.com/swhost/swhost/internal/sw"
+	"github.com/swhost/swhost/internal/web"
+)
+
+//go:embed js/caches.js
+var cachesSource string
+
+var cachesPrelude = js.NewPrelude("cachestorage/caches.js", cachesSource)
+
+// Install puts `caches`, Cache and CacheStorage into a realm; the realm's
+// origin is its storage key. Use it as an sw.Options.RealmSetup hook.
+func (s *Storage) Install(env *sw.Env) error {
+	r := env.Realm
+	rt := r.Runtime()
+	origin := env.Origin
+	async := func(work func(call sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error)) func(sobek.FunctionCall) sobek.Value {
+		return func(call sobek.FunctionCall) sobek.Value {
+			p, res := r.NewPromise()
+			go func() {
+				v, err := work(call)
+				if err != nil {
+					res.Reject(err)
+					return
+				}
+				res.Resolve(v)
+			}()
+			return rt.ToValue(p)
+		}
+	}
+	// Requests and responses are read on the loop, before the goroutine.
+	request := func(v sobek.Value) *web.Request {
+		if sobek.IsNull(v) || sobek.IsUndefined(v) {
+			return nil
+		}
+		req, err := web.RequestFromJS(r, v)
+		if err != nil {
+			r.Throw(err)
+		}
+		return req
+	}
+	options := func(v sobek.Value) QueryOptions {
+		o := v.ToObject(rt)
+		return QueryOptions{IgnoreSearch: o.Get("ignoreSearch").ToBoolean(), IgnoreMethod: o.Get("ignoreMethod").ToBoolean(), IgnoreVary: o.Get("ignoreVary").ToBoolean()}
+	}
+	responses := func(list []*web.Response) func(*sobek.Runtime) sobek.Value {
+		return func(rt *sobek.Runtime) sobek.Value {
+			vals := make([]any, len(list))
+			for i, resp := range list {
+				vals[i] = web.ResponseToJS(r, resp)
+			}
+			return rt.NewArray(vals...)
+		}
+	}
+	ctx := context.Background()
+	value := func(v any) func(*sobek.Runtime) sobek.Value {
+		return func(rt *sobek.Runtime) sobek.Value { return rt.ToValue(v) }
+	}
+
+	r.SetOp("cachesOpen", func(call sobek.FunctionCall) sobek.Value {
+		name := call.Argument(0).String()
+		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+			id, err := s.Open(ctx, origin, name)
+			return value(id), err
+		})(call)
+	})
+	r.SetOp("cachesHas", func(call sobek.FunctionCall) sobek.Value {
+		name := call.Argument(0).String()
+		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+			ok, err := s.Has(ctx, origin, name)
+			return value(ok), err
+		})(call)
+	})
+	r.SetOp("cachesDelete", func(call sobek.FunctionCall) sobek.Value {
+		name := call.Argument(0).String()
+		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+			ok, err := s.Delete(ctx, origin, name)
+			return value(ok), err
+		})(call)
+	})
+	r.SetOp("cachesKeys", async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+		names, err := s.Names(ctx, origin)
+		if names == nil {
+			names = []string{}
+		}
+		return func(rt *sobek.Runtime) sobek.Value {
+			vals := make([]any, len(names))
+			for i, n := range names {
+				vals[i] = n
+			}
+			return rt.NewArray(vals...)
+		}, err
+	}))
+	r.SetOp("cachesMatch", func(call sobek.FunctionCall) sobek.Value {
+		req := request(call.Argument(0))
+		opts := options(call.Argument(1))
+		var name *string
+		if v := call.Argument(2); !sobek.IsNull(v) && !sobek.IsUndefined(v) {
+			n := v.String()
+			name = &n
+		}
+		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+			resp, err := s.Match(ctx, origin, req, opts, name)
+			if err != nil || resp == nil {
+				return func(*sobek.Runtime) sobek.Value { return sobek.Undefined() }, err
+			}
+			return func(*sobek.Runtime) sobek.Value { return web.ResponseToJS(r, resp) }, nil
+		})(call)
+	})
+	r.SetOp("cacheMatchAll", func(call sobek.FunctionCall) sobek.Value {
+		id := call.Argument(0).ToInteger()
+		req := request(call.Argument(1))
+		opts := options(call.Argument(2))
+		limit := call.Argument(3).ToInteger()
+		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+			var list []*web.Response
+			var err error
+			if limit == 1 && req != nil {
+				var resp *web.Response
+				resp, err = s.MatchOne(ctx, id, req, opts)
+				if resp != nil {
+					list = append(list, resp)
+				}
+			} else {
+				list, err = s.MatchAll(ctx, id, req, opts)
+			}
+			return responses(list), err
+		})(call)
+	})
+	r.SetOp("cachePutAll", func(call sobek.FunctionCall) sobek.Value {
+		id := call.Argument(0).ToInteger()
+		reqVals := call.Argument(1).ToObject(rt)
+		respVals := call.Argument(2).ToObject(rt)
+		n := int(reqVals.Get("length").ToInteger())
+		reqs := make([]*web.Request, n)
+		resps := make([]*web.Response, n)
+		for i := 0; i < n; i++ {
+			reqs[i] = request(reqVals.Get(fmt.Sprint(i)))
+			resp, err := web.ResponseFromJS(r, respVals.Get(fmt.Sprint(i)))
+			if err != nil {
+				r.Throw(err)
+			}
+			resps[i] = resp
+			if err := CheckPut(reqs[i], resp); err != nil {
+				r.Throw(err)
+			}
+		}
+		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+			err := s.PutAll(ctx, id, reqs, resps)
+			return func(*sobek.Runtime) sobek.Value { return sobek.Undefined() }, err
+		})(call)
+	})
+	r.SetOp("cacheDelete", func(call sobek.FunctionCall) sobek.Value {
+		id := call.Argument(0).ToInteger()
+		req := request(call.Argument(1))
+		opts := options(call.Argument(2))
+		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+			ok, err := s.DeleteEntries(ctx, id, req, opts)
+			return value(ok), err
+		})(call)
+	})
+	r.SetOp("cacheKeys", func(call sobek.FunctionCall) sobek.Value {
+		id := call.Argument(0).ToInteger()
+		req := request(call.Argument(1))
+		opts := options(call.Argument(2))
+		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+			list, err := s.Keys(ctx, id, req, opts)
+			return func(rt *sobek.Runtime) sobek.Value {
+				vals := make([]any, len(list))
+				for i, q := range list {
+					vals[i] = web.RequestToJS(r, q)
+				}
+				return rt.NewArray(vals...)
+			}, err
+		})(call)
+	})
+	return r.RunPrelude(cachesPrelude)
+}

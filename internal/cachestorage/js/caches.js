@@ -1,0 +1,125 @@
+(function (ops, internals, global) {
+  'use strict';
+  const { expose, idl, requiredArgs, illegalConstructor } = internals;
+  const Request = internals.Request, Response = internals.Response;
+  const fetch = internals.fetch || global.fetch;
+  const cacheIds = new WeakMap();
+  function cid(c) { const id = cacheIds.get(c); if (id === undefined) throw new TypeError('Illegal invocation'); return id; }
+  function toRequest(input) { return input instanceof Request ? input : new Request(input); }
+  function queryOptions(o) {
+    o = idl.dictionary(o);
+    return { ignoreSearch: !!o.ignoreSearch, ignoreMethod: !!o.ignoreMethod, ignoreVary: !!o.ignoreVary };
+  }
+  // Run a step that may throw synchronously as part of a promise-returning
+  // method: WebIDL turns the exception into a rejection.
+  const promised = (f) => { try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e); } };
+  function isHTTP(url) { return /^https?:/i.test(url); }
+  function varyStar(resp) {
+    const v = resp.headers.get('Vary');
+    return v !== null && v.split(',').some(f => f.trim() === '*');
+  }
+
+  class Cache {
+    constructor() { illegalConstructor(); }
+    match(request, options) {
+      const id = cid(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'match' on 'Cache'");
+      return promised(() => ops.cacheMatchAll(id, toRequest(request), queryOptions(options), 1))
+        .then(list => list.length ? list[0] : undefined);
+    }
+    matchAll(request, options) {
+      const id = cid(this);
+      return promised(() => ops.cacheMatchAll(id, request === undefined ? null : toRequest(request), queryOptions(options), 0));
+    }
+    add(request) {
+      cid(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'add' on 'Cache'");
+      return this.addAll([request]).then(() => undefined);
+    }
+    addAll(requests) {
+      const id = cid(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'addAll' on 'Cache'");
+      return promised(() => {
+        // addAll steps: each request must be http(s) and GET.
+        const list = idl.sequence(requests, toRequest, "Failed to execute 'addAll' on 'Cache': parameter 1");
+        for (const r of list) {
+          if (!isHTTP(r.url)) throw new TypeError(`Failed to execute 'addAll' on 'Cache': Request scheme '${r.url.split(':')[0]}' is unsupported`);
+          if (r.method !== 'GET') throw new TypeError(`Failed to execute 'addAll' on 'Cache': Request method '${r.method}' is unsupported`);
+        }
+        // Fetch them all; any failure rejects and nothing is stored.
+        return Promise.all(list.map(r => fetch(r).then((resp) => {
+          if (resp.type === 'error' || !resp.ok || resp.status === 206) {
+            throw new TypeError(`Failed to execute 'addAll' on 'Cache': Request failed (${r.url} answered ${resp.status}${resp.type === 'opaque' ? ', an opaque response' : ''})`);
+          }
+          if (varyStar(resp)) throw new TypeError("Failed to execute 'addAll' on 'Cache': Vary header contains *");
+          return resp;
+        }))).then(resps => ops.cachePutAll(id, list, resps));
+      });
+    }
+    put(request, response) {
+      const id = cid(this);
+      requiredArgs(2, arguments.length, "Failed to execute 'put' on 'Cache'");
+      return promised(() => {
+        const r = toRequest(request);
+        if (!(response instanceof Response)) throw new TypeError("Failed to execute 'put' on 'Cache': parameter 2 is not of type 'Response'.");
+        // put step 9: a disturbed or locked body is a TypeError.
+        if (response.bodyUsed) throw new TypeError("Failed to execute 'put' on 'Cache': Response body is already used");
+        const p = ops.cachePutAll(id, [r], [response]);
+        // The response's body is read by put.
+        response.arrayBuffer().catch(() => {});
+        return p;
+      });
+    }
+    delete(request, options) {
+      const id = cid(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'Cache'");
+      return promised(() => ops.cacheDelete(id, toRequest(request), queryOptions(options)));
+    }
+    keys(request, options) {
+      const id = cid(this);
+      return promised(() => ops.cacheKeys(id, request === undefined ? null : toRequest(request), queryOptions(options)));
+    }
+  }
+  expose(Cache, 'Cache');
+
+  const storageBrand = new WeakSet();
+  class CacheStorage {
+    constructor() { illegalConstructor(); }
+    match(request, options) {
+      if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
+      requiredArgs(1, arguments.length, "Failed to execute 'match' on 'CacheStorage'");
+      return promised(() => {
+        const o = idl.dictionary(options);
+        const name = o.cacheName === undefined ? null : idl.DOMString(o.cacheName);
+        return ops.cachesMatch(toRequest(request), queryOptions(o), name);
+      });
+    }
+    has(cacheName) {
+      if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
+      requiredArgs(1, arguments.length, "Failed to execute 'has' on 'CacheStorage'");
+      return promised(() => ops.cachesHas(idl.DOMString(cacheName)));
+    }
+    open(cacheName) {
+      if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
+      requiredArgs(1, arguments.length, "Failed to execute 'open' on 'CacheStorage'");
+      return promised(() => ops.cachesOpen(idl.DOMString(cacheName))).then((id) => {
+        const c = Object.create(Cache.prototype);
+        cacheIds.set(c, id);
+        return c;
+      });
+    }
+    delete(cacheName) {
+      if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
+      requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'CacheStorage'");
+      return promised(() => ops.cachesDelete(idl.DOMString(cacheName)));
+    }
+    keys() {
+      if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
+      return ops.cachesKeys();
+    }
+  }
+  expose(CacheStorage, 'CacheStorage');
+  const caches = Object.create(CacheStorage.prototype);
+  storageBrand.add(caches);
+  Object.defineProperty(global, 'caches', { get() { return caches; }, enumerable: true, configurable: true });
+})

@@ -1,0 +1,1530 @@
+(function (ops, internals, global) {
+  'use strict';
+  // The Fetch API (https://fetch.spec.whatwg.org/) and what it needs:
+  // AbortController/AbortSignal (DOM), Blob/File (File API), FormData (XHR),
+  // a minimal ReadableStream (Streams), Headers, Request, Response, fetch().
+  // Bodies are byte sequences held in Uint8Arrays that are never mutated
+  // after creation (so clones, Blobs and Go share them); a body gets a
+  // ReadableStream only when script asks for `body` or gives one.
+  const { idl, requiredArgs, expose, DOMException, Event, EventTarget } = internals;
+  const illegal = internals.illegalConstructor;
+  const env = ops.fetchEnv; // { baseURL, origin }
+  const EMPTY = new Uint8Array(0);
+  const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
+  const domErr = (name, message) => new DOMException(message, name);
+
+  // ---- bytes -----------------------------------------------------------------
+  const encode = (s) => new Uint8Array(ops.fetchEncode(s)); // UTF-8 encode of a USVString
+  const decode = (u8) => ops.fetchDecode(u8); // UTF-8 decode (BOM stripped, U+FFFD for errors)
+  function concat(chunks, total) {
+    if (chunks.length === 1) return chunks[0];
+    if (total === undefined) { total = 0; for (const c of chunks) total += c.byteLength; }
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
+    return out;
+  }
+  const isBufferSource = (v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+  function copyBufferSource(v) {
+    if (v instanceof ArrayBuffer) return new Uint8Array(v.slice(0));
+    return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  }
+  // The URL parser (url.go): { href, origin, credentials } or null.
+  function parseURL(input, base) {
+    const r = ops.fetchParseURL(input, base || undefined);
+    return r === null ? null : { href: r[0], origin: r[1], credentials: r[2] };
+  }
+  // WebIDL [EnforceRange] unsigned long long.
+  function enforceRangeULL(v, what) {
+    let n = Number(v);
+    if (!isFinite(n)) throw new TypeError(`${what}: Value is not of type 'unsigned long long'.`);
+    n = Math.trunc(n);
+    if (n < 0 || n > Number.MAX_SAFE_INTEGER) throw new TypeError(`${what}: Value is outside the 'unsigned long long' value range.`);
+    return n;
+  }
+  // WebIDL long long (no clamp/enforce): ToNumber, non-finite → 0, truncate.
+  const longLong = (v) => { const n = Number(v); return isFinite(n) ? Math.trunc(n) : 0; };
+  function deferred() {
+    let resolve, reject;
+    const promise = new Promise((a, b) => { resolve = a; reject = b; });
+    return { promise, resolve, reject };
+  }
+  const markHandled = (p) => { p.then(undefined, () => {}); return p; };
+
+  // WebIDL pair iterators (Headers, FormData): entries/keys/values/forEach
+  // and @@iterator, over getPairs(target) read afresh at every step.
+  function pairIterable(cls, name, getPairs) {
+    const itState = new WeakMap();
+    const iterProto = Object.create(IteratorPrototype);
+    Object.defineProperty(iterProto, 'next', {
+      value: function next() {
+        const s = itState.get(this);
+        if (!s) throw new TypeError('Illegal invocation');
+        const pairs = getPairs(s.target);
+        if (s.index >= pairs.length) return { value: undefined, done: true };
+        const p = pairs[s.index++];
+        return { value: s.kind === 'key' ? p[0] : s.kind === 'value' ? p[1] : [p[0], p[1]], done: false };
+      }, writable: true, enumerable: true, configurable: true,
+    });
+    Object.defineProperty(iterProto, Symbol.toStringTag, { value: name + ' Iterator', configurable: true });
+    const make = (target, kind) => { getPairs(target); const it = Object.create(iterProto); itState.set(it, { target, kind, index: 0 }); return it; };
+    const methods = {
+      entries() { return make(this, 'key+value'); },
+      keys() { return make(this, 'key'); },
+      values() { return make(this, 'value'); },
+      forEach(callback, thisArg = undefined) {
+        let pairs = getPairs(this);
+        requiredArgs(1, arguments.length, `Failed to execute 'forEach' on '${name}'`);
+        idl.callback(callback, `Failed to execute 'forEach' on '${name}': The callback provided as parameter 1`);
+        for (let i = 0; i < pairs.length; i++) {
+          callback.call(thisArg, pairs[i][1], pairs[i][0], this);
+          pairs = getPairs(this);
+        }
+      },
+    };
+    for (const k of Object.keys(methods)) Object.defineProperty(cls.prototype, k, { value: methods[k], writable: true, enumerable: false, configurable: true });
+    Object.defineProperty(cls.prototype, Symbol.iterator, { value: methods.entries, writable: true, enumerable: false, configurable: true });
+  }
+
+  // ---- AbortSignal / AbortController (DOM §3.1) ------------------------------
+  const sigState = new WeakMap();
+  function sigs(s) { const st = sigState.get(s); if (!st) throw new TypeError('Illegal invocation'); return st; }
+  function newSignal() {
+    const s = Object.create(AbortSignal.prototype);
+    internals.makeEventTarget(s);
+    sigState.set(s, { aborted: false, reason: undefined, algorithms: null, dependent: false, sources: [], dependents: [] });
+    return s;
+  }
+  const defaultAbortReason = () => domErr('AbortError', 'signal is aborted without reason');
+  function addAbortAlgorithm(signal, fn) {
+    const st = sigState.get(signal);
+    if (st.aborted) return;
+    if (!st.algorithms) st.algorithms = new Set();
+    st.algorithms.add(fn);
+  }
+  function removeAbortAlgorithm(signal, fn) { const st = sigState.get(signal); if (st.algorithms) st.algorithms.delete(fn); }
+  // DOM "signal abort".
+  function signalAbort(signal, reason) {
+    const st = sigState.get(signal);
+    if (st.aborted) return; // 1. If signal is aborted, then return.
+    st.aborted = true; // 2. Set signal's abort reason to reason if given; otherwise a new "AbortError" DOMException.
+    st.reason = reason !== undefined ? reason : defaultAbortReason();
+    const toAbort = []; // 3-4. Abort every dependent signal not yet aborted, with the same reason.
+    for (const d of st.dependents) {
+      const ds = sigState.get(d);
+      if (!ds.aborted) { ds.aborted = true; ds.reason = st.reason; toAbort.push(d); }
+    }
+    st.dependents = [];
+    runAbortSteps(signal); // 5. Run the abort steps for signal.
+    for (const d of toAbort) runAbortSteps(d); // 6. For each dependentSignal, run the abort steps.
+  }
+  function runAbortSteps(signal) {
+    const st = sigState.get(signal);
+    const algos = st.algorithms;
+    st.algorithms = null;
+    if (algos) for (const a of algos) { try { a(); } catch (e) { internals.reportException(e); } }
+    internals.dispatchTrusted(signal, new Event('abort'));
+    releaseDependent(signal);
+  }
+  // DOM "create a dependent abort signal".
+  function createDependentSignal(signals) {
+    const result = newSignal();
+    const rs = sigState.get(result);
+    for (const s of signals) { // 2. If any signal is aborted, take its reason and return.
+      const st = sigState.get(s);
+      if (st.aborted) { rs.aborted = true; rs.reason = st.reason; return result; }
+    }
+    rs.dependent = true; // 3. Set resultSignal's dependent to true.
+    const link = (src) => {
+      if (rs.sources.includes(src)) return;
+      rs.sources.push(src);
+      sigState.get(src).dependents.push(result);
+    };
+    for (const s of signals) { // 4. Source signals are never dependent themselves.
+      const st = sigState.get(s);
+      if (!st.dependent) link(s); else for (const src of st.sources) link(src);
+    }
+    return result;
+  }
+  // There are no weak references in the engine: a dependent signal nobody
+  // can reach any more (fetch()'s own request) is unlinked from its sources.
+  function releaseDependent(signal) {
+    const st = sigState.get(signal);
+    for (const src of st.sources) {
+      const ss = sigState.get(src);
+      const i = ss.dependents.indexOf(signal);
+      if (i >= 0) ss.dependents.splice(i, 1);
+    }
+    st.sources = [];
+  }
+
+  class AbortSignal extends EventTarget {
+    constructor() { illegal(); super(); }
+    static abort(reason = undefined) {
+      const s = newSignal();
+      const st = sigState.get(s);
+      st.aborted = true;
+      st.reason = reason !== undefined ? reason : defaultAbortReason();
+      return s;
+    }
+    static timeout(milliseconds) {
+      requiredArgs(1, arguments.length, "Failed to execute 'timeout' on 'AbortSignal'");
+      const ms = enforceRangeULL(milliseconds, "Failed to execute 'timeout' on 'AbortSignal'");
+      const s = newSignal();
+      // The timer does not keep the realm alive (as a browser's does not
+      // keep a page alive); it is a task on the realm's loop.
+      ops.fetchTimer(ms, () => signalAbort(s, domErr('TimeoutError', 'signal timed out')));
+      return s;
+    }
+    static any(signals) {
+      requiredArgs(1, arguments.length, "Failed to execute 'any' on 'AbortSignal'");
+      const list = idl.sequence(signals, (x) => {
+        if (!sigState.has(x)) throw new TypeError("Failed to execute 'any' on 'AbortSignal': Failed to convert value to 'AbortSignal'.");
+        return x;
+      }, "Failed to execute 'any' on 'AbortSignal': The provided value");
+      return createDependentSignal(list);
+    }
+    get aborted() { return sigs(this).aborted; }
+    get reason() { return sigs(this).reason; }
+    throwIfAborted() { const st = sigs(this); if (st.aborted) throw st.reason; }
+  }
+  internals.defineEventHandler(AbortSignal.prototype, 'abort');
+  expose(AbortSignal, 'AbortSignal');
+  internals.isAbortSignal = (x) => sigState.has(x);
+  internals.createAbortSignal = newSignal;
+  internals.signalAbort = signalAbort;
+  internals.addAbortAlgorithm = addAbortAlgorithm;
+  internals.removeAbortAlgorithm = removeAbortAlgorithm;
+  internals.createDependentAbortSignal = createDependentSignal;
+
+  const ctrlSignal = new WeakMap();
+  function ctrl(c) { const s = ctrlSignal.get(c); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  class AbortController {
+    constructor() { ctrlSignal.set(this, newSignal()); }
+    get signal() { return ctrl(this); }
+    abort(reason = undefined) { signalAbort(ctrl(this), reason); }
+  }
+  expose(AbortController, 'AbortController');
+
+  // ---- ReadableStream (a minimal default stream, Streams §4) -----------------
+  // Supports underlying sources with start/pull/cancel, a size/highWaterMark
+  // strategy, default readers, cancel, tee and values(). No BYOB readers,
+  // no pipeTo/pipeThrough (there are no WritableStreams).
+  const rsState = new WeakMap();
+  const readerState = new WeakMap();
+  const ctrlState = new WeakMap();
+  function rss(s) { const st = rsState.get(s); if (!st) throw new TypeError('Illegal invocation'); return st; }
+  function createStream(pull, cancel, hwm, size, bytes, self) {
+    const st = {
+      state: 'readable', queue: [], sizes: [], queueTotal: 0, hwm, size, bytes: !!bytes,
+      closeRequested: false, started: false, pulling: false, pullAgain: false,
+      reader: null, disturbed: false, storedError: undefined, pull, cancel, controller: null,
+    };
+    const s = self || Object.create(ReadableStream.prototype);
+    rsState.set(s, st);
+    const c = Object.create(ReadableStreamDefaultController.prototype);
+    ctrlState.set(c, st);
+    st.controller = c;
+    return s;
+  }
+  function startStream(st, startResult) {
+    Promise.resolve(startResult).then(() => { st.started = true; callPullIfNeeded(st); }, (e) => errorStream(st, e));
+  }
+  // A stream over bytes already in memory: one chunk (a copy script may
+  // mutate), then closed.
+  function streamFromBytes(u8) {
+    const s = createStream(null, null, 1, null, true);
+    const st = rsState.get(s);
+    st.started = true;
+    if (u8.byteLength) { st.queue.push(u8.slice()); st.sizes.push(1); st.queueTotal = 1; }
+    st.closeRequested = true;
+    if (!st.queue.length) st.state = 'closed';
+    return s;
+  }
+  const desiredSize = (st) => st.state === 'errored' ? null : st.state === 'closed' ? 0 : st.hwm - st.queueTotal;
+  const canCloseOrEnqueue = (st) => !st.closeRequested && st.state === 'readable';
+  function pendingReads(st) { return st.reader ? readerState.get(st.reader).requests : null; }
+  function callPullIfNeeded(st) {
+    if (!st.pull || !st.started || !canCloseOrEnqueue(st)) return;
+    const reqs = pendingReads(st);
+    if (!(reqs && reqs.length) && !(desiredSize(st) > 0)) return;
+    if (st.pulling) { st.pullAgain = true; return; }
+    st.pulling = true;
+    let p;
+    try { p = Promise.resolve(st.pull(st.controller)); } catch (e) { p = Promise.reject(e); }
+    p.then(() => {
+      st.pulling = false;
+      if (st.pullAgain) { st.pullAgain = false; callPullIfNeeded(st); }
+    }, (e) => errorStream(st, e));
+  }
+  function enqueueChunk(st, chunk) {
+    if (st.bytes) {
+      if (!ArrayBuffer.isView(chunk)) throw new TypeError("Failed to execute 'enqueue' on 'ReadableByteStreamController': parameter 1 is not of type 'ArrayBufferView'.");
+      chunk = copyBufferSource(chunk);
+    }
+    const reqs = pendingReads(st);
+    if (reqs && reqs.length) {
+      reqs.shift().resolve({ value: chunk, done: false });
+    } else {
+      let size = 1;
+      if (st.bytes) size = chunk.byteLength;
+      else if (st.size) {
+        try {
+          size = Number(st.size(chunk));
+          if (!(size >= 0) || size === Infinity) throw new RangeError('The return value of a queuing strategy\'s size function must be a finite, non-NaN, non-negative number.');
+        } catch (e) { errorStream(st, e); throw e; }
+      }
+      st.queue.push(chunk); st.sizes.push(size); st.queueTotal += size;
+    }
+    callPullIfNeeded(st);
+  }
+  function requestClose(st) {
+    st.closeRequested = true;
+    if (!st.queue.length) closeStream(st);
+  }
+  function closeStream(st) {
+    if (st.state !== 'readable') return;
+    st.state = 'closed';
+    if (!st.reader) return;
+    const rd = readerState.get(st.reader);
+    for (const r of rd.requests.splice(0)) r.resolve({ value: undefined, done: true });
+    rd.closed.resolve(undefined);
+  }
+  function errorStream(st, e) {
+    if (st.state !== 'readable') return;
+    st.state = 'errored';
+    st.storedError = e;
+    st.queue = []; st.sizes = []; st.queueTotal = 0;
+    if (!st.reader) return;
+    const rd = readerState.get(st.reader);
+    for (const r of rd.requests.splice(0)) r.reject(e);
+    rd.closed.reject(e);
+    markHandled(rd.closed.promise);
+  }
+  function cancelStream(st, reason) {
+    st.disturbed = true;
+    if (st.state === 'closed') return Promise.resolve(undefined);
+    if (st.state === 'errored') return Promise.reject(st.storedError);
+    st.queue = []; st.sizes = []; st.queueTotal = 0;
+    closeStream(st);
+    let p;
+    try { p = Promise.resolve(st.cancel ? st.cancel(reason) : undefined); } catch (e) { p = Promise.reject(e); }
+    return p.then(() => undefined);
+  }
+  function readFrom(rd) {
+    const st = rd.st;
+    st.disturbed = true;
+    if (st.state === 'closed') return Promise.resolve({ value: undefined, done: true });
+    if (st.state === 'errored') return Promise.reject(st.storedError);
+    if (st.queue.length) {
+      const chunk = st.queue.shift();
+      st.queueTotal -= st.sizes.shift();
+      if (st.closeRequested && !st.queue.length) closeStream(st); else callPullIfNeeded(st);
+      return Promise.resolve({ value: chunk, done: false });
+    }
+    const d = deferred();
+    rd.requests.push(d);
+    callPullIfNeeded(st);
+    return d.promise;
+  }
+  function acquireReader(stream) {
+    const r = Object.create(ReadableStreamDefaultReader.prototype);
+    initReader(r, stream);
+    return r;
+  }
+  function initReader(reader, stream) {
+    const st = rsState.get(stream);
+    if (st.reader) throw new TypeError('ReadableStream is locked');
+    const rd = { stream, st, requests: [], closed: deferred() };
+    readerState.set(reader, rd);
+    st.reader = reader;
+    if (st.state === 'closed') rd.closed.resolve(undefined);
+    else if (st.state === 'errored') { rd.closed.reject(st.storedError); markHandled(rd.closed.promise); }
+  }
+  // Everything left in a stream when it is all queued already (closing, or
+  // closed): the chunks, else null.
+  function queuedToEnd(st) {
+    if (st.state === 'closed') return [];
+    if (st.state === 'readable' && st.closeRequested) return st.queue;
+    return null;
+  }
+  // Streams "tee" with cloneForBranch2 (Fetch clones bodies that way).
+  function teeStream(stream) {
+    const st = rsState.get(stream);
+    const reader = acquireReader(stream);
+    const rd = readerState.get(reader);
+    const copy = (c) => (c instanceof Uint8Array ? c.slice() : c);
+    const queued = queuedToEnd(st);
+    if (queued) { // All there: both branches get the chunks at once.
+      const chunks = queued.slice();
+      st.disturbed = true;
+      st.queue = []; st.sizes = []; st.queueTotal = 0;
+      closeStream(st);
+      const branch = (clone) => {
+        const b = createStream(null, null, 1, null, false);
+        const bs = rsState.get(b);
+        bs.started = true;
+        for (const c of chunks) { bs.queue.push(clone ? copy(c) : c); bs.sizes.push(1); bs.queueTotal++; }
+        requestClose(bs);
+        return b;
+      };
+      return [branch(false), branch(true)];
+    }
+    let reading = false, readAgain = false, canceled1 = false, canceled2 = false, reason1, reason2;
+    const cancelDone = deferred();
+    let b1st, b2st;
+    const pull = () => {
+      if (reading) { readAgain = true; return Promise.resolve(); }
+      reading = true;
+      readFrom(rd).then(({ value, done }) => {
+        reading = false;
+        if (done) {
+          if (!canceled1 && canCloseOrEnqueue(b1st)) requestClose(b1st);
+          if (!canceled2 && canCloseOrEnqueue(b2st)) requestClose(b2st);
+          cancelDone.resolve(undefined);
+          return;
+        }
+        if (!canceled1 && canCloseOrEnqueue(b1st)) enqueueChunk(b1st, value);
+        if (!canceled2 && canCloseOrEnqueue(b2st)) enqueueChunk(b2st, copy(value));
+        if (readAgain) { readAgain = false; pull(); }
+      }, (e) => { reading = false; errorStream(b1st, e); errorStream(b2st, e); cancelDone.resolve(undefined); });
+      return Promise.resolve();
+    };
+    const cancelBoth = () => { cancelDone.resolve(cancelStream(st, [reason1, reason2])); };
+    const b1 = createStream(pull, (r) => { canceled1 = true; reason1 = r; if (canceled2) cancelBoth(); return cancelDone.promise; }, 1, null, false);
+    const b2 = createStream(pull, (r) => { canceled2 = true; reason2 = r; if (canceled1) cancelBoth(); return cancelDone.promise; }, 1, null, false);
+    b1st = rsState.get(b1); b2st = rsState.get(b2);
+    startStream(b1st); startStream(b2st);
+    return [b1, b2];
+  }
+  // Read a stream to its end as bytes (Fetch "fully read"): locks and
+  // disturbs it; a chunk that is not a Uint8Array is a TypeError.
+  function readAllBytes(stream) {
+    const st = rsState.get(stream);
+    let reader;
+    try { reader = acquireReader(stream); } catch (e) { return Promise.reject(e); }
+    const rd = readerState.get(reader);
+    const notBytes = () => new TypeError('Failed to read the body: a chunk is not a Uint8Array');
+    const queued = queuedToEnd(st);
+    if (queued) {
+      const chunks = queued.slice();
+      st.disturbed = true;
+      st.queue = []; st.sizes = []; st.queueTotal = 0;
+      closeStream(st);
+      for (const c of chunks) if (!(c instanceof Uint8Array)) return Promise.reject(notBytes());
+      return Promise.resolve(chunks.length ? concat(chunks) : EMPTY);
+    }
+    return new Promise((resolve, reject) => {
+      const chunks = [];
+      let total = 0;
+      const step = () => readFrom(rd).then(({ value, done }) => {
+        if (done) { resolve(concat(chunks.length ? chunks : [EMPTY], total)); return; }
+        if (!(value instanceof Uint8Array)) { const e = notBytes(); cancelStream(st, e); reject(e); return; }
+        chunks.push(value); total += value.byteLength;
+        step();
+      }, reject);
+      step();
+    });
+  }
+
+  class ReadableStream {
+    constructor(underlyingSource = undefined, strategy = undefined) {
+      if (underlyingSource === null) throw new TypeError("Failed to construct 'ReadableStream': The provided value is not of type 'UnderlyingSource'.");
+      const src = underlyingSource === undefined ? {} : idl.object(underlyingSource, "Failed to construct 'ReadableStream': parameter 1");
+      const strat = idl.dictionary(strategy);
+      // UnderlyingSource members: autoAllocateChunkSize, cancel, pull, start, type.
+      const cancel = src.cancel, pull = src.pull, start = src.start, type = src.type;
+      for (const [f, n] of [[cancel, 'cancel'], [pull, 'pull'], [start, 'start']]) {
+        if (f !== undefined) idl.callback(f, `Failed to construct 'ReadableStream': member ${n}`);
+      }
+      const bytes = type !== undefined && idl.enumeration(type, ['bytes'], 'ReadableStreamType') === 'bytes';
+      const size = strat.size;
+      if (bytes && size !== undefined) throw new RangeError("Failed to construct 'ReadableStream': The strategy for a byte stream cannot have a size function");
+      if (size !== undefined) idl.callback(size, "Failed to construct 'ReadableStream': member size");
+      let hwm = strat.highWaterMark === undefined ? (bytes ? 0 : 1) : Number(strat.highWaterMark);
+      if (Number.isNaN(hwm) || hwm < 0) throw new RangeError("Failed to construct 'ReadableStream': Invalid highWaterMark");
+      createStream(pull ? (c) => pull.call(src, c) : null, cancel ? (r) => cancel.call(src, r) : null, hwm, size ? (c) => size.call(undefined, c) : null, bytes, this);
+      const inner = rsState.get(this);
+      startStream(inner, start ? start.call(src, inner.controller) : undefined);
+    }
+    get locked() { return rss(this).reader !== null; }
+    cancel(reason = undefined) {
+      let st;
+      try { st = rss(this); } catch (e) { return Promise.reject(e); }
+      if (st.reader) return Promise.reject(new TypeError("Failed to execute 'cancel' on 'ReadableStream': Cannot cancel a locked stream"));
+      return cancelStream(st, reason);
+    }
+    getReader(options = undefined) {
+      rss(this);
+      const o = idl.dictionary(options);
+      if (o.mode !== undefined && idl.enumeration(o.mode, ['byob'], 'ReadableStreamReaderMode') === 'byob') {
+        throw new TypeError("Failed to execute 'getReader' on 'ReadableStream': BYOB readers are not supported");
+      }
+      return acquireReader(this);
+    }
+    tee() {
+      const st = rss(this);
+      if (st.reader) throw new TypeError("Failed to execute 'tee' on 'ReadableStream': Cannot tee a locked stream");
+      return teeStream(this);
+    }
+    values(options = undefined) {
+      rss(this);
+      const preventCancel = !!idl.dictionary(options).preventCancel;
+      const reader = acquireReader(this);
+      const rd = readerState.get(reader);
+      return Object.setPrototypeOf({
+        next() {
+          if (!rd.st) return Promise.resolve({ value: undefined, done: true });
+          return readFrom(rd).then((r) => { if (r.done) reader.releaseLock(); return r; });
+        },
+        return(value) {
+          if (!rd.st) return Promise.resolve({ value, done: true });
+          const st = rd.st;
+          const p = preventCancel ? Promise.resolve() : cancelStream(st, value);
+          reader.releaseLock();
+          return p.then(() => ({ value, done: true }));
+        },
+      }, IteratorPrototype);
+    }
+  }
+  expose(ReadableStream, 'ReadableStream');
+
+  class ReadableStreamDefaultReader {
+    constructor(stream) {
+      requiredArgs(1, arguments.length, "Failed to construct 'ReadableStreamDefaultReader'");
+      if (!rsState.has(stream)) throw new TypeError("Failed to construct 'ReadableStreamDefaultReader': parameter 1 is not of type 'ReadableStream'.");
+      initReader(this, stream);
+    }
+    get closed() { const rd = readerState.get(this); if (!rd) return Promise.reject(new TypeError('Illegal invocation')); return rd.closed.promise; }
+    read() {
+      const rd = readerState.get(this);
+      if (!rd) return Promise.reject(new TypeError('Illegal invocation'));
+      if (!rd.st) return Promise.reject(new TypeError("Failed to execute 'read' on 'ReadableStreamDefaultReader': This readable stream reader has been released and cannot be used to read from its previous owner stream"));
+      return readFrom(rd);
+    }
+    releaseLock() {
+      const rd = readerState.get(this);
+      if (!rd) throw new TypeError('Illegal invocation');
+      if (!rd.st) return;
+      const e = new TypeError('This readable stream reader has been released and cannot be used to read from its previous owner stream');
+      for (const r of rd.requests.splice(0)) r.reject(e);
+      if (rd.st.state === 'readable') rd.closed.reject(e); else rd.closed = { promise: Promise.reject(e) };
+      markHandled(rd.closed.promise);
+      rd.st.reader = null;
+      rd.st = null;
+    }
+    cancel(reason = undefined) {
+      const rd = readerState.get(this);
+      if (!rd) return Promise.reject(new TypeError('Illegal invocation'));
+      if (!rd.st) return Promise.reject(new TypeError("Failed to execute 'cancel' on 'ReadableStreamDefaultReader': This readable stream reader has been released"));
+      return cancelStream(rd.st, reason);
+    }
+  }
+  expose(ReadableStreamDefaultReader, 'ReadableStreamDefaultReader');
+
+  class ReadableStreamDefaultController {
+    constructor() { illegal(); }
+    get desiredSize() { const st = ctrlState.get(this); if (!st) throw new TypeError('Illegal invocation'); return desiredSize(st); }
+    close() {
+      const st = ctrlState.get(this);
+      if (!st) throw new TypeError('Illegal invocation');
+      if (!canCloseOrEnqueue(st)) throw new TypeError("Failed to execute 'close' on 'ReadableStreamDefaultController': Unexpected stream state");
+      requestClose(st);
+    }
+    enqueue(chunk = undefined) {
+      const st = ctrlState.get(this);
+      if (!st) throw new TypeError('Illegal invocation');
+      if (!canCloseOrEnqueue(st)) throw new TypeError("Failed to execute 'enqueue' on 'ReadableStreamDefaultController': Cannot enqueue a chunk into a readable stream that is closed or has been requested to be closed");
+      enqueueChunk(st, chunk);
+    }
+    error(e = undefined) {
+      const st = ctrlState.get(this);
+      if (!st) throw new TypeError('Illegal invocation');
+      errorStream(st, e);
+    }
+  }
+  expose(ReadableStreamDefaultController, 'ReadableStreamDefaultController');
+
+  // ---- Blob and File (File API) ----------------------------------------------
+  const blobState = new WeakMap(); // Blob → { bytes, type }
+  const fileState = new WeakMap(); // File → { name, lastModified }
+  function blobs(b) { const s = blobState.get(b); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  const normalizeBlobType = (t) => (/^[\x20-\x7E]*$/.test(t) ? t.toLowerCase() : '');
+  function convertBlobPart(v) { return blobState.has(v) || isBufferSource(v) ? v : idl.USVString(v); }
+  // File API "process blob parts".
+  function processBlobParts(parts, endings) {
+    const chunks = [];
+    for (const p of parts) {
+      if (typeof p === 'string') chunks.push(encode(endings === 'native' ? p.replace(/\r\n|\r/g, '\n') : p));
+      else if (blobState.has(p)) chunks.push(blobState.get(p).bytes);
+      else chunks.push(copyBufferSource(p));
+    }
+    return chunks.length ? concat(chunks) : EMPTY;
+  }
+  function convertBlobArgs(blobParts, options, what) {
+    const parts = blobParts === undefined ? [] : idl.sequence(blobParts, convertBlobPart, `${what}: The provided value`);
+    const o = idl.dictionary(options, what);
+    const endings = o.endings === undefined ? 'transparent' : idl.enumeration(o.endings, ['transparent', 'native'], 'EndingType');
+    const type = o.type === undefined ? '' : normalizeBlobType(idl.DOMString(o.type));
+    return { parts, endings, type, o };
+  }
+  function makeBlob(bytes, type) {
+    const b = Object.create(Blob.prototype);
+    blobState.set(b, { bytes, type });
+    return b;
+  }
+  function makeFile(bytes, type, name, lastModified) {
+    const f = Object.create(File.prototype);
+    blobState.set(f, { bytes, type });
+    fileState.set(f, { name, lastModified });
+    return f;
+  }
+  class Blob {
+    constructor(blobParts = undefined, options = undefined) {
+      const a = convertBlobArgs(blobParts, options, "Failed to construct 'Blob'");
+      blobState.set(this, { bytes: processBlobParts(a.parts, a.endings), type: a.type });
+    }
+    get size() { return blobs(this).bytes.byteLength; }
+    get type() { return blobs(this).type; }
+    slice(start = undefined, end = undefined, contentType = undefined) {
+      const s = blobs(this);
+      const size = s.bytes.byteLength;
+      let from = start === undefined ? 0 : longLong(start);
+      from = from < 0 ? Math.max(size + from, 0) : Math.min(from, size);
+      let to = end === undefined ? size : longLong(end);
+      to = to < 0 ? Math.max(size + to, 0) : Math.min(to, size);
+      const type = contentType === undefined ? '' : normalizeBlobType(idl.DOMString(contentType));
+      return makeBlob(s.bytes.subarray(from, from + Math.max(to - from, 0)), type);
+    }
+    stream() { return streamFromBytes(blobs(this).bytes); }
+    text() { try { return Promise.resolve(decode(blobs(this).bytes)); } catch (e) { return Promise.reject(e); } }
+    arrayBuffer() { try { return Promise.resolve(blobs(this).bytes.slice().buffer); } catch (e) { return Promise.reject(e); } }
+    bytes() { try { return Promise.resolve(blobs(this).bytes.slice()); } catch (e) { return Promise.reject(e); } }
+  }
+  expose(Blob, 'Blob');
+
+  class File extends Blob {
+    constructor(fileBits, fileName, options = undefined) {
+      requiredArgs(2, arguments.length, "Failed to construct 'File'");
+      const what = "Failed to construct 'File'";
+      const parts = idl.sequence(fileBits, convertBlobPart, `${what}: The provided value`);
+      const name = idl.USVString(fileName);
+      const o = idl.dictionary(options, what);
+      const endings = o.endings === undefined ? 'transparent' : idl.enumeration(o.endings, ['transparent', 'native'], 'EndingType');
+      const type = o.type === undefined ? '' : normalizeBlobType(idl.DOMString(o.type));
+      const lastModified = o.lastModified === undefined ? Date.now() : longLong(o.lastModified);
+      super();
+      blobState.set(this, { bytes: processBlobParts(parts, endings), type });
+      fileState.set(this, { name, lastModified });
+    }
+    get name() { const f = fileState.get(this); if (!f) throw new TypeError('Illegal invocation'); return f.name; }
+    get lastModified() { const f = fileState.get(this); if (!f) throw new TypeError('Illegal invocation'); return f.lastModified; }
+    get webkitRelativePath() { if (!fileState.has(this)) throw new TypeError('Illegal invocation'); return ''; }
+  }
+  expose(File, 'File');
+  // Blob and File are [Serializable] (structuredClone, postMessage).
+  if (typeof internals.registerSerializable === 'function') {
+    internals.registerSerializable(Blob, (b) => { const s = blobState.get(b); return { bytes: s.bytes.slice(), type: s.type }; },
+      (v) => makeBlob(v.bytes, v.type));
+    internals.registerSerializable(File, (f) => { const s = blobState.get(f), n = fileState.get(f); return { bytes: s.bytes.slice(), type: s.type, name: n.name, lastModified: n.lastModified }; },
+      (v) => makeFile(v.bytes, v.type, v.name, v.lastModified));
+  }
+
+  // ---- FormData (XHR §4) ------------------------------------------------------
+  const fdState = new WeakMap(); // FormData → [[name, value]]
+  function fds(f) { const s = fdState.get(f); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  // XHR "create an entry".
+  function createEntry(name, value, filename, argc, op) {
+    name = idl.USVString(name);
+    if (argc > 2 || blobState.has(value)) {
+      if (!blobState.has(value)) throw new TypeError(`Failed to execute '${op}' on 'FormData': parameter 2 is not of type 'Blob'.`);
+      const fname = filename === undefined ? undefined : idl.USVString(filename);
+      const b = blobState.get(value);
+      const f = fileState.get(value);
+      if (!f) value = makeFile(b.bytes, b.type, fname === undefined ? 'blob' : fname, Date.now());
+      else if (fname !== undefined) value = makeFile(b.bytes, b.type, fname, f.lastModified);
+      return [name, value];
+    }
+    return [name, idl.USVString(value)];
+  }
+  class FormData {
+    constructor(form = undefined, submitter = undefined) {
+      if (form !== undefined) throw new TypeError("Failed to construct 'FormData': parameter 1 is not of type 'HTMLFormElement'.");
+      fdState.set(this, []);
+    }
+    append(name, value, filename = undefined) {
+      const list = fds(this);
+      requiredArgs(2, arguments.length, "Failed to execute 'append' on 'FormData'");
+      list.push(createEntry(name, value, filename, arguments.length, 'append'));
+    }
+    delete(name) {
+      const list = fds(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'FormData'");
+      name = idl.USVString(name);
+      for (let i = list.length - 1; i >= 0; i--) if (list[i][0] === name) list.splice(i, 1);
+    }
+    get(name) {
+      const list = fds(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'get' on 'FormData'");
+      name = idl.USVString(name);
+      const e = list.find((x) => x[0] === name);
+      return e ? e[1] : null;
+    }
+    getAll(name) {
+      const list = fds(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'getAll' on 'FormData'");
+      name = idl.USVString(name);
+      return list.filter((x) => x[0] === name).map((x) => x[1]);
+    }
+    has(name) {
+      const list = fds(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'has' on 'FormData'");
+      name = idl.USVString(name);
+      return list.some((x) => x[0] === name);
+    }
+    set(name, value, filename = undefined) {
+      const list = fds(this);
+      requiredArgs(2, arguments.length, "Failed to execute 'set' on 'FormData'");
+      const entry = createEntry(name, value, filename, arguments.length, 'set');
+      const i = list.findIndex((x) => x[0] === entry[0]);
+      if (i < 0) { list.push(entry); return; }
+      list[i] = entry;
+      for (let j = list.length - 1; j > i; j--) if (list[j][0] === entry[0]) list.splice(j, 1);
+    }
+  }
+  pairIterable(FormData, 'FormData', fds);
+  expose(FormData, 'FormData');
+
+  // HTML "multipart/form-data encoding algorithm".
+  function encodeMultipart(list) {
+    let boundary = '----formdata-swhost-';
+    for (let i = 0; i < 24; i++) boundary += '0123456789abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 36)];
+    const crlf = (s) => s.replace(/\r\n|\r|\n/g, '\r\n');
+    const esc = (s) => s.replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22');
+    const chunks = [];
+    for (const [name, value] of list) {
+      let head = `--${boundary}\r\nContent-Disposition: form-data; name="${esc(crlf(name))}"`;
+      if (typeof value === 'string') {
+        chunks.push(encode(head + '\r\n\r\n' + crlf(value) + '\r\n'));
+      } else {
+        const b = blobState.get(value);
+        head += `; filename="${esc(fileState.get(value).name)}"\r\nContent-Type: ${b.type || 'application/octet-stream'}\r\n\r\n`;
+        chunks.push(encode(head), b.bytes, encode('\r\n'));
+      }
+    }
+    chunks.push(encode(`--${boundary}--\r\n`));
+    return { bytes: concat(chunks), type: 'multipart/form-data; boundary=' + boundary };
+  }
+
+  // ---- Headers (Fetch §5.1) ------------------------------------------------------
+  // A header list is an array of [name, lowercased name, value].
+  const hdrState = new WeakMap(); // Headers → { list, guard, version, sorted, sortedVersion }
+  function hds(h) { const s = hdrState.get(h); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  const tokenRE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const isToken = (s) => tokenRE.test(s);
+  const normalizeValue = (v) => v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  const invalidValueRE = /[\0\n\r]/;
+  const forbiddenRequestNames = new Set(['accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method',
+    'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive', 'origin', 'referer', 'set-cookie',
+    'te', 'trailer', 'transfer-encoding', 'upgrade', 'via']);
+  const forbiddenMethod = (m) => { const u = m.toUpperCase(); return u === 'CONNECT' || u === 'TRACE' || u === 'TRACK'; };
+  // Fetch "forbidden request-header".
+  function isForbiddenRequestHeader(lname, value) {
+    if (forbiddenRequestNames.has(lname) || lname.startsWith('proxy-') || lname.startsWith('sec-')) return true;
+    if (lname === 'x-http-method' || lname === 'x-http-method-override' || lname === 'x-method-override') {
+      for (const m of value.split(',')) if (forbiddenMethod(m.replace(/^[\t ]+|[\t ]+$/g, ''))) return true;
+    }
+    return false;
+  }
+  const isForbiddenResponseName = (lname) => lname === 'set-cookie' || lname === 'set-cookie2';
+  const corsUnsafeByteRE = /[\x00-\x08\x0A-\x1F"():<>?@[\\\]{}\x7F]/;
+  // Fetch "CORS-safelisted request-header".
+  function isCORSSafelistedRequestHeader(lname, value) {
+    if (value.length > 128) return false;
+    switch (lname) {
+      case 'accept':
+        return !corsUnsafeByteRE.test(value);
+      case 'accept-language':
+      case 'content-language':
+        return !/[^0-9A-Za-z *,\-.;=]/.test(value);
+      case 'content-type': {
+        if (corsUnsafeByteRE.test(value)) return false;
+        const m = ops.fetchMIME(value, false);
+        return !!m && (m[1] === 'application/x-www-form-urlencoded' || m[1] === 'multipart/form-data' || m[1] === 'text/plain');
+      }
+      case 'range': {
+        const m = /^bytes=(\d*)-(\d*)$/.exec(value);
+        if (!m || m[1] === '') return false;
+        return m[2] === '' || Number(m[1]) <= Number(m[2]);
+      }
+      default:
+        return false;
+    }
+  }
+  const noCORSNames = new Set(['accept', 'accept-language', 'content-language', 'content-type']);
+  const isNoCORSSafelistedRequestHeader = (lname, value) => noCORSNames.has(lname) && isCORSSafelistedRequestHeader(lname, value);
+  const safelistedResponseNames = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma']);
+
+  function listGet(list, lname) {
+    let out = null;
+    for (const e of list) if (e[1] === lname) out = out === null ? e[2] : out + ', ' + e[2];
+    return out;
+  }
+  const listContains = (list, lname) => list.some((e) => e[1] === lname);
+  function listAppend(list, name, value) {
+    const lname = name.toLowerCase();
+    const first = list.find((e) => e[1] === lname);
+    list.push([first ? first[0] : name, lname, value]);
+  }
+  function listDelete(list, lname) {
+    for (let i = list.length - 1; i >= 0; i--) if (list[i][1] === lname) list.splice(i, 1);
+  }
+  const copyList = (list) => list.map((e) => [e[0], e[1], e[2]]);
+  function removePrivilegedNoCORS(st) { listDelete(st.list, 'range'); }
+  function newHeaders(list, guard) {
+    const h = Object.create(Headers.prototype);
+    hdrState.set(h, { list, guard, version: 0, sorted: null, sortedVersion: -1 });
+    return h;
+  }
+  // Fetch "validate" (for append and set): false means ignore silently.
+  function validateHeader(st, name, value, op) {
+    if (!isToken(name)) throw new TypeError(`Failed to execute '${op}' on 'Headers': Invalid name`);
+    if (invalidValueRE.test(value)) throw new TypeError(`Failed to execute '${op}' on 'Headers': Invalid value`);
+    if (st.guard === 'immutable') throw new TypeError(`Failed to execute '${op}' on 'Headers': Headers are immutable`);
+    const lname = name.toLowerCase();
+    if (st.guard === 'request' && isForbiddenRequestHeader(lname, value)) return false;
+    if (st.guard === 'response' && isForbiddenResponseName(lname)) return false;
+    return true;
+  }
+  // Headers "append".
+  function headersAppend(st, name, value, op) {
+    value = normalizeValue(value); // 1. Normalize value.
+    if (!validateHeader(st, name, value, op)) return; // 2. Validate.
+    if (st.guard === 'request-no-cors') { // 3. The combined value must stay no-CORS-safelisted.
+      const cur = listGet(st.list, name.toLowerCase());
+      if (!isNoCORSSafelistedRequestHeader(name.toLowerCase(), cur === null ? value : cur + ', ' + value)) return;
+    }
+    listAppend(st.list, name, value); // 4. Append.
+    if (st.guard === 'request-no-cors') removePrivilegedNoCORS(st); // 5.
+    st.version++;
+  }
+  // WebIDL conversion of HeadersInit: (sequence<sequence<ByteString>> or record<ByteString, ByteString>).
+  function convertHeadersInit(init, what) {
+    if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
+      throw new TypeError(`${what}: The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.`);
+    }
+    const pairs = [];
+    const iter = init[Symbol.iterator];
+    if (iter !== undefined && iter !== null) {
+      const hs = hdrState.get(init);
+      if (hs && iter === Headers.prototype.entries) return sortAndCombine(hs).map((p) => [p[0], p[1]]);
+      for (const item of idl.sequence(init, (x) => x, what)) {
+        const pair = idl.sequence(item, idl.ByteString, what);
+        if (pair.length !== 2) throw new TypeError(`${what}: Invalid value`);
+        pairs.push(pair);
+      }
+      return pairs;
+    }
+    for (const key of Reflect.ownKeys(init)) {
+      const d = Reflect.getOwnPropertyDescriptor(init, key);
+      if (!d || !d.enumerable) continue;
+      pairs.push([idl.ByteString(key), idl.ByteString(init[key])]);
+    }
+    return pairs;
+  }
+  // Headers "fill" from converted pairs.
+  function fillHeaders(st, pairs, op) { for (const [n, v] of pairs) headersAppend(st, n, v, op); }
+  // Fetch "sort and combine" (set-cookie values kept apart), cached per version.
+  function sortAndCombine(st) {
+    if (st.sortedVersion === st.version) return st.sorted;
+    const names = [];
+    for (const e of st.list) if (!names.includes(e[1])) names.push(e[1]);
+    names.sort();
+    const out = [];
+    for (const n of names) {
+      if (n === 'set-cookie') { for (const e of st.list) if (e[1] === n) out.push([n, e[2]]); }
+      else out.push([n, listGet(st.list, n)]);
+    }
+    st.sorted = out;
+    st.sortedVersion = st.version;
+    return out;
+  }
+  function headerName(name, op) {
+    name = idl.ByteString(name);
+    if (!isToken(name)) throw new TypeError(`Failed to execute '${op}' on 'Headers': Invalid name`);
+    return name;
+  }
+  class Headers {
+    constructor(init = undefined) {
+      const st = { list: [], guard: 'none', version: 0, sorted: null, sortedVersion: -1 };
+      hdrState.set(this, st);
+      if (init !== undefined) fillHeaders(st, convertHeadersInit(init, "Failed to construct 'Headers'"), 'append');
+    }
+    append(name, value) {
+      const st = hds(this);
+      requiredArgs(2, arguments.length, "Failed to execute 'append' on 'Headers'");
+      headersAppend(st, idl.ByteString(name), idl.ByteString(value), 'append');
+    }
+    delete(name) {
+      const st = hds(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'Headers'");
+      name = headerName(name, 'delete'); // 1. Validate name.
+      if (st.guard === 'immutable') throw new TypeError("Failed to execute 'delete' on 'Headers': Headers are immutable");
+      const lname = name.toLowerCase();
+      if (st.guard === 'request' && isForbiddenRequestHeader(lname, '')) return;
+      if (st.guard === 'request-no-cors' && !noCORSNames.has(lname) && lname !== 'range') return; // 2.
+      if (st.guard === 'response' && isForbiddenResponseName(lname)) return;
+      if (!listContains(st.list, lname)) return; // 3.
+      listDelete(st.list, lname); // 4.
+      if (st.guard === 'request-no-cors') removePrivilegedNoCORS(st); // 5.
+      st.version++;
+    }
+    get(name) {
+      const st = hds(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'get' on 'Headers'");
+      return listGet(st.list, headerName(name, 'get').toLowerCase());
+    }
+    getSetCookie() {
+      const st = hds(this);
+      const out = [];
+      for (const e of st.list) if (e[1] === 'set-cookie') out.push(e[2]);
+      return out;
+    }
+    has(name) {
+      const st = hds(this);
+      requiredArgs(1, arguments.length, "Failed to execute 'has' on 'Headers'");
+      return listContains(st.list, headerName(name, 'has').toLowerCase());
+    }
+    set(name, value) {
+      const st = hds(this);
+      requiredArgs(2, arguments.length, "Failed to execute 'set' on 'Headers'");
+      name = idl.ByteString(name);
+      value = normalizeValue(idl.ByteString(value)); // 1. Normalize value.
+      if (!validateHeader(st, name, value, 'set')) return; // 2. Validate.
+      const lname = name.toLowerCase();
+      if (st.guard === 'request-no-cors' && !isNoCORSSafelistedRequestHeader(lname, value)) return; // 3.
+      const i = st.list.findIndex((e) => e[1] === lname); // 4. Set.
+      if (i < 0) st.list.push([name, lname, value]);
+      else {
+        st.list[i] = [st.list[i][0], lname, value];
+        for (let j = st.list.length - 1; j > i; j--) if (st.list[j][1] === lname) st.list.splice(j, 1);
+      }
+      if (st.guard === 'request-no-cors') removePrivilegedNoCORS(st); // 5.
+      st.version++;
+    }
+  }
+  pairIterable(Headers, 'Headers', (h) => sortAndCombine(hds(h)));
+  expose(Headers, 'Headers');
+
+  // ---- Body (Fetch §5.2, §5.3) ---------------------------------------------------
+  // A body is { bytes, stream, used, source, error, release }: bytes until
+  // script asks for a stream; stream when it has one (then bytes is null).
+  const bodyFromBytes = (bytes) => ({ bytes, stream: null, used: false, source: true, error: undefined, release: null });
+  function bodyStream(body) {
+    if (!body.stream) {
+      if (body.used) { // Already read: a closed, disturbed, locked stream.
+        const s = createStream(null, null, 1, null, true);
+        const st = rsState.get(s);
+        st.started = true; st.state = 'closed'; st.disturbed = true;
+        acquireReader(s);
+        body.stream = s;
+      } else {
+        body.stream = streamFromBytes(body.bytes);
+        if (body.error !== undefined) errorStream(rsState.get(body.stream), body.error);
+      }
+      body.bytes = null;
+    }
+    return body.stream;
+  }
+  const isDisturbed = (body) => body.used || (body.stream !== null && rsState.get(body.stream).disturbed);
+  const isLocked = (body) => body.stream !== null && rsState.get(body.stream).reader !== null;
+  // Fetch "unusable": disturbed or locked.
+  const isUnusable = (body) => body !== null && (isDisturbed(body) || isLocked(body));
+  function releaseBody(body) { if (body.release) { const r = body.release; body.release = null; r(); } }
+  // Read the whole body (Fetch "fully read body"), marking it used.
+  function readBody(body) {
+    if (body === null) return Promise.resolve(EMPTY);
+    releaseBody(body);
+    if (body.error !== undefined) { body.used = true; return Promise.reject(body.error); }
+    if (!body.stream) { body.used = true; return Promise.resolve(body.bytes); }
+    return readAllBytes(body.stream);
+  }
+  // The body's bytes when all of them are in memory now, else undefined.
+  // consume marks it used (and locks its stream).
+  function bodyBytesNow(body, consume) {
+    if (!body.stream) {
+      if (consume) { body.used = true; releaseBody(body); }
+      return body.bytes !== null ? body.bytes : EMPTY;
+    }
+    const st = rsState.get(body.stream);
+    const queued = queuedToEnd(st);
+    if (!queued) return undefined;
+    for (const c of queued) if (!(c instanceof Uint8Array)) throw new TypeError('A body chunk is not a Uint8Array');
+    const bytes = queued.length ? concat(queued.slice()) : EMPTY;
+    if (consume) {
+      if (!st.reader) acquireReader(body.stream);
+      st.disturbed = true;
+      st.queue = []; st.sizes = []; st.queueTotal = 0;
+      closeStream(st);
+      releaseBody(body);
+    }
+    return bytes;
+  }
+  // Fetch "clone a body".
+  function cloneBody(body) {
+    if (body === null) return null;
+    if (!body.stream) return { bytes: body.bytes, stream: null, used: body.used, source: body.source, error: body.error, release: null };
+    const [a, b] = teeStream(body.stream);
+    body.stream = a;
+    return { bytes: null, stream: b, used: false, source: body.source, error: body.error, release: null };
+  }
+  // WebIDL union conversion of BodyInit: (ReadableStream or Blob or
+  // BufferSource or FormData or URLSearchParams or USVString).
+  function convertBodyInit(v) {
+    if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
+      if (rsState.has(v) || blobState.has(v) || fdState.has(v) || isBufferSource(v)) return v;
+      const USP = internals.URLSearchParams;
+      if (USP && v instanceof USP) return v;
+    }
+    return idl.USVString(v);
+  }
+  // Fetch "extract a body" from a converted BodyInit.
+  function extractBody(object, keepalive) {
+    if (typeof object === 'string') return { body: bodyFromBytes(encode(object)), type: 'text/plain;charset=UTF-8' };
+    if (rsState.has(object)) {
+      if (keepalive) throw new TypeError('A keepalive request cannot have a ReadableStream body');
+      const st = rsState.get(object);
+      if (st.disturbed || st.reader) throw new TypeError('The ReadableStream is disturbed or locked');
+      return { body: { bytes: null, stream: object, used: false, source: null, error: undefined, release: null }, type: null };
+    }
+    if (blobState.has(object)) { const b = blobState.get(object); return { body: bodyFromBytes(b.bytes), type: b.type || null }; }
+    if (isBufferSource(object)) return { body: bodyFromBytes(copyBufferSource(object)), type: null };
+    if (fdState.has(object)) { const m = encodeMultipart(fdState.get(object)); return { body: bodyFromBytes(m.bytes), type: m.type }; }
+    // URLSearchParams: its serialization.
+    return { body: bodyFromBytes(encode(String(object))), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+  }
+  // Fetch "get the MIME type": [serialized, essence, boundary] or null.
+  function mimeOf(list) {
+    const v = listGet(list, 'content-type');
+    return v === null ? null : ops.fetchMIME(v, true);
+  }
+  function parseFormData(bytes, list) {
+    const m = mimeOf(list);
+    const fd = new FormData();
+    const entries = fdState.get(fd);
+    if (m && m[1] === 'multipart/form-data') {
+      if (!m[2]) throw new TypeError('Could not parse content as FormData.');
+      const parts = ops.fetchParseMultipart(bytes, m[2]); // [name, filename|null, type, text|ArrayBuffer] …
+      for (let i = 0; i < parts.length; i += 4) {
+        const v = parts[i + 1] === null ? parts[i + 3] : makeFile(new Uint8Array(parts[i + 3]), normalizeBlobType(parts[i + 2]), parts[i + 1], Date.now());
+        entries.push([parts[i], v]);
+      }
+      return fd;
+    }
+    if (m && m[1] === 'application/x-www-form-urlencoded') {
+      const pairs = ops.fetchParseURLEncoded(bytes);
+      for (let i = 0; i < pairs.length; i += 2) entries.push([pairs[i], pairs[i + 1]]);
+      return fd;
+    }
+    throw new TypeError('Could not parse content as FormData.');
+  }
+  // The Body interface mixin on Request and Response. holder(obj) returns
+  // { body, list } of the object, throwing TypeError on a foreign object.
+  function installBody(cls, iface, holder) {
+    const consume = (obj, op, then) => {
+      let h;
+      try { h = holder(obj); } catch (e) { return Promise.reject(e); }
+      if (isUnusable(h.body)) return Promise.reject(new TypeError(`Failed to execute '${op}' on '${iface}': body stream already read`));
+      return readBody(h.body).then((bytes) => then(bytes, h));
+    };
+    const methods = {
+      arrayBuffer() { return consume(this, 'arrayBuffer', (b) => b.slice().buffer); },
+      blob() { return consume(this, 'blob', (b, h) => { const m = mimeOf(h.list); return makeBlob(b, m ? m[0] : ''); }); },
+      bytes() { return consume(this, 'bytes', (b) => b.slice()); },
+      formData() { return consume(this, 'formData', (b, h) => parseFormData(b, h.list)); },
+      json() { return consume(this, 'json', (b) => JSON.parse(decode(b))); },
+      text() { return consume(this, 'text', (b) => decode(b)); },
+    };
+    const proto = cls.prototype;
+    Object.defineProperty(proto, 'body', { get: function () { const b = holder(this).body; return b === null ? null : bodyStream(b); }, configurable: true });
+    Object.defineProperty(proto, 'bodyUsed', { get: function () { const b = holder(this).body; return b !== null && isDisturbed(b); }, configurable: true });
+    for (const k of Object.keys(methods)) Object.defineProperty(proto, k, { value: methods[k], writable: true, configurable: true });
+  }
+
+  // ---- Request (Fetch §5.4) -----------------------------------------------------
+  // this's request: { method, url, list, body, mode, credentials, cache,
+  // redirect, destination, referrer ('client' | 'no-referrer' | URL),
+  // referrerPolicy, integrity, keepalive, reloadNavigation,
+  // historyNavigation, priority, duplex }.
+  const reqState = new WeakMap(); // Request → { req, headers, signal }
+  function reqs(r) { const s = reqState.get(r); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  const methodNames = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
+  const referrerPolicies = ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin', 'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin', 'unsafe-url'];
+  const nullBodyStatus = (s) => s === 101 || s === 103 || s === 204 || s === 205 || s === 304;
+  function newInnerRequest(url) {
+    return {
+      method: 'GET', url, list: [], body: null, mode: 'no-cors', credentials: 'same-origin', cache: 'default', redirect: 'follow',
+      destination: '', referrer: 'client', referrerPolicy: '', integrity: '', keepalive: false, reloadNavigation: false,
+      historyNavigation: false, priority: 'auto', duplex: 'half',
+    };
+  }
+  // WebIDL conversion of RequestInit (members in lexicographic order).
+  function convertRequestInit(init) {
+    const what = "Failed to construct 'Request'";
+    const d = idl.dictionary(init, what);
+    const o = { empty: true };
+    const member = (name, conv) => {
+      const v = d[name];
+      if (v === undefined) return;
+      o[name] = conv(v);
+      o.empty = false;
+    };
+    member('body', (v) => (v === null ? null : convertBodyInit(v)));
+    member('cache', (v) => idl.enumeration(v, ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'], 'RequestCache'));
+    member('credentials', (v) => idl.enumeration(v, ['omit', 'same-origin', 'include'], 'RequestCredentials'));
+    member('duplex', (v) => idl.enumeration(v, ['half'], 'RequestDuplex'));
+    member('headers', (v) => convertHeadersInit(v, what));
+    member('integrity', idl.DOMString);
+    member('keepalive', idl.boolean);
+    member('method', idl.ByteString);
+    member('mode', (v) => idl.enumeration(v, ['navigate', 'same-origin', 'no-cors', 'cors'], 'RequestMode'));
+    member('priority', (v) => idl.enumeration(v, ['high', 'low', 'auto'], 'RequestPriority'));
+    member('redirect', (v) => idl.enumeration(v, ['follow', 'error', 'manual'], 'RequestRedirect'));
+    member('referrer', idl.USVString);
+    member('referrerPolicy', (v) => idl.enumeration(v, referrerPolicies, 'ReferrerPolicy'));
+    member('signal', (v) => {
+      if (v !== null && !sigState.has(v)) throw new TypeError(`${what}: Failed to read the 'signal' property from 'RequestInit': Failed to convert value to 'AbortSignal'.`);
+      return v;
+    });
+    member('window', (v) => v);
+    return o;
+  }
+  function makeRequestObject(req, guard, signal) {
+    const r = Object.create(Request.prototype);
+    reqState.set(r, { req, headers: newHeaders(req.list, guard), signal });
+    return r;
+  }
+  // Fetch "clone a request".
+  function cloneInnerRequest(q) {
+    const c = Object.assign({}, q);
+    c.list = copyList(q.list);
+    c.body = cloneBody(q.body);
+    return c;
+  }
+  class Request {
+    constructor(input, init = undefined) {
+      const what = "Failed to construct 'Request'";
+      requiredArgs(1, arguments.length, what);
+      const inputRequest = reqState.get(input) || null;
+      const inputURL = inputRequest ? null : idl.USVString(input);
+      const o = convertRequestInit(init);
+      let request; // 1.
+      let fallbackMode = null; // 2.
+      const baseURL = env.baseURL; // 3.
+      let signal = null; // 4.
+      if (inputRequest === null) { // 5. input is a string.
+        const parsed = parseURL(inputURL, baseURL);
+        if (parsed === null) throw new TypeError(`${what}: Failed to parse URL from ${inputURL}`);
+        if (parsed.credentials) throw new TypeError(`${what}: Request cannot be constructed from a URL that includes credentials: ${inputURL}`);
+        request = newInnerRequest(parsed.href);
+        fallbackMode = 'cors';
+      } else { // 6. input is a Request.
+        request = inputRequest.req;
+        signal = inputRequest.signal;
+      }
+      // 10. window may only be null.
+      if (o.window !== undefined && o.window !== null) throw new TypeError(`${what}: The 'window' member of RequestInit must be null`);
+      // 12. A new request copying input's.
+      request = Object.assign({}, request, { list: copyList(request.list), body: null });
+      if (!o.empty) { // 13.
+        if (request.mode === 'navigate') request.mode = 'same-origin';
+        request.reloadNavigation = false;
+        request.historyNavigation = false;
+        request.referrer = 'client';
+        request.referrerPolicy = '';
+      }
+      if (o.referrer !== undefined) { // 14.
+        if (o.referrer === '') request.referrer = 'no-referrer';
+        else {
+          const parsed = parseURL(o.referrer, baseURL);
+          if (parsed === null) throw new TypeError(`${what}: Referrer '${o.referrer}' is not a valid URL.`);
+          if (parsed.href === 'about:client' || parsed.origin !== env.origin) request.referrer = 'client';
+          else request.referrer = parsed.href;
+        }
+      }
+      if (o.referrerPolicy !== undefined) request.referrerPolicy = o.referrerPolicy; // 15.
+      const mode = o.mode !== undefined ? o.mode : fallbackMode; // 16.
+      if (mode === 'navigate') throw new TypeError(`${what}: Cannot construct a Request with a RequestInit whose mode member is set as 'navigate'.`); // 17.
+      if (mode !== null) request.mode = mode; // 18.
+      if (o.credentials !== undefined) request.credentials = o.credentials; // 19.
+      if (o.cache !== undefined) request.cache = o.cache; // 20.
+      if (request.cache === 'only-if-cached' && request.mode !== 'same-origin') { // 21.
+        throw new TypeError(`${what}: 'only-if-cached' can be set only with 'same-origin' mode`);
+      }
+      if (o.redirect !== undefined) request.redirect = o.redirect; // 22.
+      if (o.integrity !== undefined) request.integrity = o.integrity; // 23.
+      if (o.keepalive !== undefined) request.keepalive = o.keepalive; // 24.
+      if (o.method !== undefined) { // 25.
+        let m = o.method;
+        if (!isToken(m)) throw new TypeError(`${what}: '${m}' is not a valid HTTP method.`);
+        if (forbiddenMethod(m)) throw new TypeError(`${what}: '${m}' HTTP method is unsupported.`);
+        const upper = m.toUpperCase();
+        if (methodNames.includes(upper)) m = upper; // normalize
+        request.method = m;
+      }
+      if (o.signal !== undefined) signal = o.signal; // 26.
+      if (o.priority !== undefined) request.priority = o.priority; // 27.
+      // 28-31. this's request, signal (dependent on input's or init's) and headers.
+      const state = { req: request, headers: newHeaders(request.list, 'request'), signal: createDependentSignal(signal ? [signal] : []) };
+      reqState.set(this, state);
+      const hst = hdrState.get(state.headers);
+      if (request.mode === 'no-cors') { // 32.
+        if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw new TypeError(`${what}: '${request.method}' is unsupported in no-cors mode.`);
+        hst.guard = 'request-no-cors';
+      }
+      if (!o.empty) { // 33. Refill this's headers through the guard.
+        const pairs = o.headers !== undefined ? o.headers : request.list.map((e) => [e[0], e[2]]);
+        hst.list.length = 0;
+        fillHeaders(hst, pairs, 'append');
+      }
+      const inputBody = inputRequest ? inputRequest.req.body : null; // 34.
+      if (((o.body !== undefined && o.body !== null) || inputBody !== null) && (request.method === 'GET' || request.method === 'HEAD')) { // 35.
+        throw new TypeError(`${what}: Request with GET/HEAD method cannot have body.`);
+      }
+      let initBody = null; // 36.
+      if (o.body !== undefined && o.body !== null) { // 37.
+        const bt = extractBody(o.body, request.keepalive);
+        initBody = bt.body;
+        if (bt.type !== null && !listContains(hst.list, 'content-type')) headersAppend(hst, 'Content-Type', bt.type, 'append');
+      }
+      const inputOrInitBody = initBody !== null ? initBody : inputBody; // 38.
+      if (inputOrInitBody !== null && inputOrInitBody.source === null) { // 39. A stream body.
+        if (initBody !== null && o.duplex === undefined) throw new TypeError(`${what}: The duplex member must be specified for a request with a streaming body`);
+        if (request.mode !== 'same-origin' && request.mode !== 'cors') throw new TypeError(`${what}: If request is made from ReadableStream, mode should be "same-origin" or "cors"`);
+        request.useCORSPreflight = true;
+      }
+      let finalBody = inputOrInitBody; // 40.
+      if (initBody === null && inputBody !== null) { // 41. Take over input's body.
+        if (isUnusable(inputBody)) throw new TypeError(`${what}: Cannot construct a Request with a Request object that has already been used.`);
+        finalBody = { bytes: inputBody.bytes, stream: inputBody.stream, used: false, source: inputBody.source, error: inputBody.error, release: null };
+        inputBody.used = true;
+      }
+      request.body = finalBody; // 42.
+    }
+    get method() { return reqs(this).req.method; }
+    get url() { return reqs(this).req.url; }
+    get headers() { return reqs(this).headers; }
+    get destination() { return reqs(this).req.destination; }
+    get referrer() {
+      const r = reqs(this).req.referrer;
+      return r === 'no-referrer' ? '' : r === 'client' ? 'about:client' : r;
+    }
+    get referrerPolicy() { return reqs(this).req.referrerPolicy; }
+    get mode() { return reqs(this).req.mode; }
+    get credentials() { return reqs(this).req.credentials; }
+    get cache() { return reqs(this).req.cache; }
+    get redirect() { return reqs(this).req.redirect; }
+    get integrity() { return reqs(this).req.integrity; }
+    get keepalive() { return reqs(this).req.keepalive; }
+    get isReloadNavigation() { return reqs(this).req.reloadNavigation; }
+    get isHistoryNavigation() { return reqs(this).req.historyNavigation; }
+    get signal() { return reqs(this).signal; }
+    get duplex() { reqs(this); return 'half'; }
+    clone() {
+      const s = reqs(this);
+      if (isUnusable(s.req.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used"); // 1.
+      const c = cloneInnerRequest(s.req); // 2.
+      return makeRequestObject(c, hdrState.get(s.headers).guard, createDependentSignal([s.signal])); // 3-5.
+    }
+  }
+  installBody(Request, 'Request', (r) => { const s = reqs(r); return { body: s.req.body, list: s.req.list }; });
+  expose(Request, 'Request');
+
+  // ---- Response (Fetch §5.5) -----------------------------------------------------
+  // state: { type, status, statusText, headers, urlList, body, redirected,
+  // corsExposed, internal } where internal (for filtered responses) is the
+  // internal response { status, statusText, list, urlList, body }.
+  const resState = new WeakMap();
+  function ress(r) { const s = resState.get(r); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  function newResponseState(guard) {
+    return { type: 'default', status: 200, statusText: '', headers: newHeaders([], guard), urlList: [], body: null, redirected: false, corsExposed: null, internal: null };
+  }
+  function makeResponseObject(st) { const r = Object.create(Response.prototype); resState.set(r, st); return r; }
+  function convertResponseInit(init, what) {
+    const d = idl.dictionary(init, what);
+    const o = { headers: undefined, status: 200, statusText: '' };
+    if (d.headers !== undefined) o.headers = convertHeadersInit(d.headers, what);
+    if (d.status !== undefined) o.status = idl.unsignedShort(d.status);
+    if (d.statusText !== undefined) o.statusText = idl.ByteString(d.statusText);
+    return o;
+  }
+  // Fetch "initialize a response".
+  function initializeResponse(st, init, bt, what) {
+    if (init.status < 200 || init.status > 599) throw new RangeError(`${what}: The status provided (${init.status}) is outside the range [200, 599].`); // 1.
+    if (init.statusText !== '' && !/^[\t\x20-\x7E\x80-\xFF]*$/.test(init.statusText)) throw new TypeError(`${what}: Invalid statusText`); // 2.
+    st.status = init.status; // 3.
+    st.statusText = init.statusText; // 4.
+    const hst = hdrState.get(st.headers);
+    if (init.headers !== undefined) fillHeaders(hst, init.headers, 'append'); // 5.
+    if (bt !== null) { // 6.
+      if (nullBodyStatus(st.status)) throw new TypeError(`${what}: Response with null body status cannot have body`);
+      st.body = bt.body;
+      if (bt.type !== null && !listContains(hst.list, 'content-type')) listAppend(hst.list, 'Content-Type', bt.type);
+    }
+  }
+  // Fetch "clone a response" (a filtered one keeps its filter).
+  function cloneResponseState(st) {
+    const c = Object.assign({}, st);
+    c.urlList = st.urlList.slice();
+    const h = hdrState.get(st.headers);
+    c.headers = newHeaders(copyList(h.list), h.guard);
+    if (st.internal) {
+      const ib = cloneBody(st.internal.body);
+      c.internal = Object.assign({}, st.internal, { list: copyList(st.internal.list), urlList: st.internal.urlList.slice(), body: ib });
+      c.body = st.body !== null ? ib : null;
+    } else {
+      c.body = cloneBody(st.body);
+    }
+    return c;
+  }
+  class Response {
+    constructor(body = null, init = undefined) {
+      const what = "Failed to construct 'Response'";
+      const b = body === null || body === undefined ? null : convertBodyInit(body);
+      const i = convertResponseInit(init, what);
+      const st = newResponseState('response'); // 1-2.
+      resState.set(this, st);
+      const bt = b === null ? null : extractBody(b, false); // 3-4.
+      initializeResponse(st, i, bt, what); // 5.
+    }
+    static error() {
+      const st = newResponseState('immutable');
+      st.type = 'error'; st.status = 0;
+      return makeResponseObject(st);
+    }
+    static redirect(url, status = 302) {
+      const what = "Failed to execute 'redirect' on 'Response'";
+      requiredArgs(1, arguments.length, what);
+      url = idl.USVString(url);
+      status = idl.unsignedShort(status);
+      const parsed = parseURL(url, env.baseURL); // 1.
+      if (parsed === null) throw new TypeError(`${what}: Failed to parse URL from ${url}`); // 2.
+      if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`${what}: Invalid status code`); // 3.
+      const st = newResponseState('immutable'); // 4.
+      st.status = status; // 5.
+      listAppend(hdrState.get(st.headers).list, 'Location', parsed.href); // 6-7.
+      return makeResponseObject(st);
+    }
+    static json(data, init = undefined) {
+      const what = "Failed to execute 'json' on 'Response'";
+      requiredArgs(1, arguments.length, what);
+      const i = convertResponseInit(init, what);
+      const s = JSON.stringify(data); // 1. Serialize a JavaScript value to JSON bytes.
+      if (s === undefined) throw new TypeError(`${what}: The data is not JSON serializable`);
+      const st = newResponseState('response'); // 3.
+      initializeResponse(st, i, { body: bodyFromBytes(encode(s)), type: 'application/json' }, what); // 2, 4.
+      return makeResponseObject(st);
+    }
+    get type() { return ress(this).type; }
+    get url() {
+      const l = ress(this).urlList;
+      if (!l.length) return '';
+      const u = l[l.length - 1];
+      const i = u.indexOf('#');
+      return i < 0 ? u : u.slice(0, i);
+    }
+    get redirected() { const st = ress(this); return st.urlList.length > 1 || st.redirected; }
+    get status() { return ress(this).status; }
+    get ok() { const s = ress(this).status; return s >= 200 && s <= 299; }
+    get statusText() { return ress(this).statusText; }
+    get headers() { return ress(this).headers; }
+    clone() {
+      const st = ress(this);
+      if (isUnusable(st.body) || (st.internal && isUnusable(st.internal.body))) throw new TypeError("Failed to execute 'clone' on 'Response': Response body is already used"); // 1.
+      return makeResponseObject(cloneResponseState(st)); // 2-3.
+    }
+  }
+  installBody(Response, 'Response', (r) => { const s = ress(r); return { body: s.body, list: hdrState.get(s.headers).list }; });
+  expose(Response, 'Response');
+
+  // ---- fetch() (Fetch §5.6) --------------------------------------------------------
+  function referrerString(r) { return r === 'no-referrer' ? '' : r === 'client' ? 'about:client' : r; }
+  // The request as Go reads it (see requestData in fetch.go).
+  function requestData(q, consume, bytes) {
+    const flat = [];
+    for (const e of q.list) flat.push(e[0], e[2]);
+    let b = null;
+    if (q.body !== null) {
+      b = bytes !== undefined ? bytes : bodyBytesNow(q.body, consume);
+      if (b === undefined) return undefined;
+    }
+    return [q.method, q.url, flat, b, q.mode, q.credentials, q.cache, q.redirect, q.destination,
+      referrerString(q.referrer), q.referrerPolicy, q.integrity, q.keepalive];
+  }
+  // Fetch "abort the fetch() call".
+  function abortFetchCall(request, responseObject, error) {
+    if (request.body !== null && request.body.stream) cancelStream(rsState.get(request.body.stream), error).then(undefined, () => {});
+    if (responseObject === null) return;
+    const st = resState.get(responseObject);
+    const body = st.internal ? st.internal.body : st.body;
+    if (body === null || isDisturbed(body)) return;
+    if (body.stream) errorStream(rsState.get(body.stream), error);
+    else body.error = error;
+  }
+  function fetch(input, init = undefined) {
+    if (arguments.length < 1) return Promise.reject(new TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present."));
+    let requestObject;
+    try { requestObject = new Request(input, init); } catch (e) { return Promise.reject(e); } // 2.
+    const { req: request, signal } = reqState.get(requestObject); // 3.
+    const sst = sigState.get(signal);
+    if (sst.aborted) { // 4.
+      abortFetchCall(request, null, sst.reason);
+      releaseDependent(signal);
+      return Promise.reject(sst.reason);
+    }
+    return new Promise((resolve, reject) => {
+      let locallyAborted = false, cancel = null, responseObject = null;
+      const release = () => { removeAbortAlgorithm(signal, onAbort); releaseDependent(signal); };
+      const onAbort = () => { // 10. Abort steps.
+        locallyAborted = true;
+        if (cancel) cancel();
+        abortFetchCall(request, responseObject, sst.reason);
+        reject(sst.reason);
+        releaseDependent(signal);
+      };
+      addAbortAlgorithm(signal, onAbort);
+      const start = (data) => {
+        if (locallyAborted) return;
+        let h;
+        try { h = ops.fetchStart(data); } catch (e) { release(); reject(e); return; }
+        cancel = h[1];
+        h[0].then((response) => { // 12. processResponse.
+          if (locallyAborted) return;
+          responseObject = response;
+          const st = resState.get(response);
+          const body = st.internal ? st.internal.body : st.body;
+          // Abort may still error the body until it is read.
+          if (body !== null) body.release = release; else release();
+          resolve(response);
+        }, (err) => {
+          if (locallyAborted) return;
+          release();
+          reject(err);
+        });
+      };
+      let data;
+      try { data = requestData(request, true); } catch (e) { release(); reject(e); return; }
+      if (data !== undefined) { start(data); return; }
+      readAllBytes(request.body.stream).then((bytes) => start(requestData(request, true, bytes)), (e) => { release(); reject(e); });
+    });
+  }
+  Object.defineProperty(global, 'fetch', { value: fetch, writable: true, enumerable: true, configurable: true });
+
+  // ---- Go interop (fetch.go) ---------------------------------------------------------
+  const flatToList = (flat) => {
+    const list = [];
+    for (let i = 0; i < flat.length; i += 2) list.push([flat[i], flat[i].toLowerCase(), flat[i + 1]]);
+    return list;
+  };
+  // Fetch's filtered responses: basic, cors, opaque, opaqueredirect; error.
+  function responseFromGo(type, status, statusText, flat, body, urlList, redirected, exposed) {
+    const list = flatToList(flat);
+    const b = body === null ? null : bodyFromBytes(new Uint8Array(body));
+    const st = newResponseState('immutable');
+    st.type = type;
+    st.redirected = redirected;
+    const internal = { status, statusText, list, urlList, body: b };
+    const visible = hdrState.get(st.headers);
+    switch (type) {
+      case 'basic':
+        visible.list = list.filter((e) => !isForbiddenResponseName(e[1]));
+        Object.assign(st, { status, statusText, urlList, body: b, internal });
+        break;
+      case 'cors': {
+        const ex = new Set((exposed || []).map((n) => n.toLowerCase()));
+        st.corsExposed = exposed;
+        visible.list = list.filter((e) => safelistedResponseNames.has(e[1]) || (ex.has(e[1]) && !isForbiddenResponseName(e[1])));
+        Object.assign(st, { status, statusText, urlList, body: b, internal });
+        break;
+      }
+      case 'opaque':
+        Object.assign(st, { status: 0, internal });
+        break;
+      case 'opaqueredirect':
+        Object.assign(st, { status: 0, urlList, internal });
+        break;
+      case 'error':
+        st.status = 0;
+        break;
+      default:
+        st.type = 'default';
+        visible.list = list;
+        Object.assign(st, { status, statusText, urlList, body: b });
+    }
+    return makeResponseObject(st);
+  }
+  // The response as Go reads it: the internal response of a filtered one.
+  function responseData(v, consume, bytes) {
+    const st = resState.get(v);
+    const inner = st.internal || { status: st.status, statusText: st.statusText, list: hdrState.get(st.headers).list, urlList: st.urlList, body: st.body };
+    let b = null;
+    if (inner.body !== null) {
+      if (bytes === undefined && consume && isUnusable(inner.body)) throw new TypeError('Response body is already used');
+      b = bytes !== undefined ? bytes : bodyBytesNow(inner.body, consume);
+      if (b === undefined) return undefined;
+      if (consume && st.body !== null && st.body !== inner.body) st.body.used = true;
+    }
+    const flat = [];
+    for (const e of inner.list) flat.push(e[0], e[2]);
+    return [st.type, inner.status, inner.statusText, flat, b, inner.urlList, st.redirected || inner.urlList.length > 1, st.corsExposed];
+  }
+  function requestFromGo(d) {
+    const q = newInnerRequest(d[1]);
+    Object.assign(q, {
+      method: d[0], list: flatToList(d[2]), body: d[3] === null ? null : bodyFromBytes(new Uint8Array(d[3])), mode: d[4], credentials: d[5],
+      cache: d[6], redirect: d[7], destination: d[8], referrer: d[9] === '' ? 'no-referrer' : (d[9] === 'about:client' || d[9] === 'client') ? 'client' : d[9],
+      referrerPolicy: d[10], integrity: d[11], keepalive: d[12], reloadNavigation: d[13], historyNavigation: d[14],
+    });
+    return makeRequestObject(q, 'immutable', newSignal());
+  }
+  const bodyOf = (v) => {
+    const q = reqState.get(v);
+    if (q) return q.req.body;
+    const s = resState.get(v);
+    if (s) return s.internal ? s.internal.body : s.body;
+    return undefined;
+  };
+  internals.fetch = fetch;
+  internals.fetchInterop = {
+    isRequest: (v) => reqState.has(v),
+    isResponse: (v) => resState.has(v),
+    makeResponse: responseFromGo,
+    makeRequest: requestFromGo,
+    requestData: (v, consume) => {
+      const q = reqState.get(v).req;
+      if (consume && isUnusable(q.body)) throw new TypeError('Request body is already used');
+      return requestData(q, consume);
+    },
+    responseData,
+    // Reads a stream body to its end, then returns the data (consumed).
+    bufferedData: (v) => {
+      const isReq = reqState.has(v);
+      const body = bodyOf(v);
+      if (body !== null && isUnusable(body)) return Promise.reject(new TypeError(`${isReq ? 'Request' : 'Response'} body is already used`));
+      const data = isReq ? requestData(reqState.get(v).req, true) : responseData(v, true);
+      if (data !== undefined) return Promise.resolve(data);
+      return readAllBytes(body.stream).then((bytes) => (isReq ? requestData(reqState.get(v).req, true, bytes) : responseData(v, true, bytes)));
+    },
+    bodyUnusable: (v) => { const b = bodyOf(v); return b !== undefined && b !== null && isUnusable(b); },
+    markBodyUsed: (v) => {
+      const b = bodyOf(v);
+      if (b === undefined || b === null) return;
+      if (isUnusable(b)) throw new TypeError('Body is already used');
+      bodyBytesNow(b, true) === undefined && (b.used = true);
+      if (resState.has(v)) { const s = resState.get(v); if (s.body !== null && s.body !== b) s.body.used = true; }
+    },
+    abortRequest: (v, reason) => signalAbort(reqState.get(v).signal, reason),
+    newRequest: (url) => new Request(url),
+    makeBlob, makeFile, extractBody, readBody, streamFromBytes,
+  };
+})

@@ -1,0 +1,211 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/sobek"
+
+	"github.com/swhost/swhost/internal/js"
+	"github.com/swhost/swhost/internal/web"
+)
+
+const plLocation = "https://sw.example/app/sw.js?v=1#frag"
+
+func newPlatformRealm(t testing.TB, env web.PlatformEnv) (*js.Realm, *capture) {
+	t.Helper()
+	c := &capture{}
+	r := js.NewRealm(js.Options{Name: "test", OnError: c.onError})
+	t.Cleanup(r.Close)
+	if env.Location == "" {
+		env.Location = plLocation
+	}
+	err := r.Do(context.Background(), func(*sobek.Runtime) error {
+		if err := web.InstallBase(r, c.console); err != nil {
+			return err
+		}
+		return web.InstallPlatform(r, env)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, c
+}
+
+// plEval runs src in r and returns JSON.stringify of its completion value.
+func plEval(t testing.TB, r *js.Realm, src string) string {
+	t.Helper()
+	var out string
+	err := r.Do(context.Background(), func(rt *sobek.Runtime) error {
+		// A block scopes each case's declarations.
+		v, err := r.Run(&js.Script{Name: "https://test.example/t.js", Source: "{\n" + src + "\n}"})
+		if err != nil {
+			return err
+		}
+		s, err := rt.RunString("(v) => JSON.stringify(v)")
+		if err != nil {
+			return err
+		}
+		fn, _ := sobek.AssertFunction(s)
+		res, err := fn(sobek.Undefined(), v)
+		if err != nil {
+			return err
+		}
+		if sobek.IsUndefined(res) {
+			out = "undefined"
+		} else {
+			out = res.String()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%v\nscript:\n%s", err, src)
+	}
+	return out
+}
+
+// plCase is one expression and the JSON of its expected value.
+type plCase struct {
+	expr string
+	want string
+}
+
+func plRunCases(t *testing.T, r *js.Realm, cases []plCase) {
+	t.Helper()
+	for _, c := range cases {
+		got := plEval(t, r, c.expr)
+		if got != c.want {
+			t.Errorf("%s\n got  %s\n want %s", c.expr, got, c.want)
+		}
+	}
+}
+
+// plWaitLog waits until the realm logged a line starting with prefix.
+func plWaitLog(t testing.TB, c *capture, prefix string) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		for _, l := range c.logs {
+			if strings.HasPrefix(l, "log: "+prefix) {
+				c.mu.Unlock()
+				return strings.TrimPrefix(l, "log: ")
+			}
+		}
+		c.mu.Unlock()
+		time.Sleep(2 * time.Millisecond)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t.Fatalf("no log line %q; logs %q, errors %v", prefix, c.logs, c.errs)
+	return ""
+}
+
+func plJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestPlatformSmoke(t *testing.T) {
+	r, c := newPlatformRealm(t, web.PlatformEnv{})
+	plRunCases(t, r, []plCase{
+		{`new URL('../x?a=1#h', 'https://a.example/b/c/d').href`, `"https://a.example/b/x?a=1#h"`},
+		{`typeof URL`, `"function"`},
+		{`new TextDecoder().decode(new TextEncoder().encode('héllo'))`, `"héllo"`},
+		{`btoa('hello')`, `"aGVsbG8="`},
+		{`atob('aGVsbG8=')`, `"hello"`},
+		{`crypto.randomUUID().length`, `36`},
+		{`typeof performance.now()`, `"number"`},
+		{`location.href`, `"https://sw.example/app/sw.js?v=1#frag"`},
+		{`structuredClone({a: [1, 2, {b: 3}]})`, `{"a":[1,2,{"b":3}]}`},
+		{`typeof MessageChannel`, `"function"`},
+	})
+	_ = c
+}
+
+func TestURLSearchParams(t *testing.T) {
+	r, _ := newPlatformRealm(t, web.PlatformEnv{})
+	plRunCases(t, r, []plCase{
+		// constructor overloads
+		{`new URLSearchParams('?a=1&b=2&a=3').toString()`, `"a=1&b=2&a=3"`},
+		{`new URLSearchParams('??a=1').toString()`, `"%3Fa=1"`},
+		{`new URLSearchParams([['a', '1'], ['b', 2]]).toString()`, `"a=1&b=2"`},
+		{`new URLSearchParams({a: '1', b: 'x y'}).toString()`, `"a=1&b=x+y"`},
+		{`new URLSearchParams(new URLSearchParams('x=1')).get('x')`, `"1"`},
+		{`new URLSearchParams(new Map([['m', 'n']])).toString()`, `"m=n"`},
+		{`try { new URLSearchParams([['a']]); 'no' } catch (e) { e instanceof TypeError }`, `true`},
+		{`try { new URLSearchParams([['a', 'b', 'c']]); 'no' } catch (e) { e instanceof TypeError }`, `true`},
+		{`new URLSearchParams(undefined).toString()`, `""`},
+		{`new URLSearchParams(null).toString()`, `"null="`},
+		{`new URLSearchParams({'\uD800': '\uDFFF'}).toString()`, `"%EF%BF%BD=%EF%BF%BD"`},
+		// methods
+		{`const p = new URLSearchParams('a=1&b=2&a=3'); [p.get('a'), p.getAll('a'), p.get('z'), p.has('b'), p.has('a', '3'), p.has('a', '4'), p.size]`, `["1",["1","3"],null,true,true,false,3]`},
+		{`const p = new URLSearchParams('a=1&b=2&a=3'); p.delete('a', '3'); p.toString()`, `"a=1&b=2"`},
+		{`const p = new URLSearchParams('a=1&b=2&a=3'); p.delete('a'); p.toString()`, `"b=2"`},
+		{`const p = new URLSearchParams('a=1&b=2&a=3'); p.set('a', 'x'); p.toString()`, `"a=x&b=2"`},
+		{`const p = new URLSearchParams('z=1&a=2&z=0&b=3&a=1'); p.sort(); p.toString()`, `"a=2&a=1&b=3&z=1&z=0"`},
+		{`const p = new URLSearchParams('\uFFFD=x&\uD83D\uDE00=y&\u00E9=z'); p.sort(); [...p.keys()]`, `["é","😀","�"]`},
+		{`const p = new URLSearchParams('a=1&b=2'); [...p].join('|') + ' ' + [...p.values()] + ' ' + [...p.entries()].length`, `"a,1|b,2 1,2 2"`},
+		{`const p = new URLSearchParams('a=1&b=2'); const out = []; p.forEach(function (v, k, o) { out.push(k + v + (o === p) + (this == 7)); }, 7); out`, `["a1truetrue","b2truetrue"]`},
+		{`const p = new URLSearchParams('a=1'); const it = p.entries(); p.append('b', '2'); [...it].length`, `2`},
+		{`Object.prototype.toString.call(new URLSearchParams().entries())`, `"[object URLSearchParams Iterator]"`},
+		{`URLSearchParams.prototype[Symbol.iterator] === URLSearchParams.prototype.entries`, `true`},
+		{`new URLSearchParams('a=b c&d=e+f&g=%2B').toString()`, `"a=b+c&d=e+f&g=%2B"`},
+		{`try { new URLSearchParams().append('a'); } catch (e) { e.constructor.name + ': ' + e.message }`, `"TypeError: Failed to execute 'append' on 'URLSearchParams': 2 arguments required, but only 1 present."`},
+		{`try { URLSearchParams.prototype.get.call({}, 'a'); } catch (e) { e.message }`, `"Illegal invocation"`},
+		// linked to URL
+		{`const u = new URL('https://a.example/?x=1'); u.searchParams.append('y', '2 3'); u.href`, `"https://a.example/?x=1&y=2+3"`},
+		{`const u = new URL('https://a.example/?x=1'); const sp = u.searchParams; u.search = '?z=9'; [sp.get('z'), sp.has('x'), u.searchParams === sp]`, `["9",false,true]`},
+		{`const u = new URL('https://a.example/?x=1#h'); u.searchParams.delete('x'); [u.href, u.search]`, `["https://a.example/#h",""]`},
+		{`const u = new URL('data:space    ?query'); u.searchParams.delete('query'); u.href`, `"data:space"`},
+		{`const u = new URL('https://a.example/'); u.href = 'https://b.example/?q=1'; u.searchParams.get('q')`, `"1"`},
+		{`const u = new URL('https://a.example/?a=%20b'); u.searchParams.sort(); u.search`, `"?a=+b"`},
+	})
+}
+
+func TestURLClass(t *testing.T) {
+	r, _ := newPlatformRealm(t, web.PlatformEnv{})
+	plRunCases(t, r, []plCase{
+		{`try { new URL('nope'); } catch (e) { [e.constructor.name, e.message] }`, `["TypeError","Failed to construct 'URL': Invalid URL"]`},
+		{`try { new URL('/x', 'nope'); } catch (e) { e instanceof TypeError }`, `true`},
+		{`try { new URL(); } catch (e) { e.message }`, `"Failed to construct 'URL': 1 argument required, but only 0 present."`},
+		{`try { new URL(Symbol()); } catch (e) { e instanceof TypeError }`, `true`},
+		{`new URL('https://a.example/\uD800').pathname`, `"/%EF%BF%BD"`},
+		{`[URL.canParse('x:'), URL.canParse('x'), URL.canParse('x', 'https://a.example/')]`, `[true,false,true]`},
+		{`[URL.parse('nope'), URL.parse('/p', 'https://a.example/').href, URL.parse('https://a/') instanceof URL]`, `[null,"https://a.example/p",true]`},
+		{`const u = new URL('https://user:pw@a.example:8080/p?q#h'); [u.origin, u.username, u.password, u.host, u.hostname, u.port]`, `["https://a.example:8080","user","pw","a.example:8080","a.example","8080"]`},
+		{`const u = new URL('https://a.example/'); u.port = '443'; u.protocol = 'http'; u.pathname = 'a b'; u.hash = 'x'; u.href`, `"http://a.example/a%20b#x"`},
+		{`const u = new URL('https://a.example/'); try { u.href = 'nope'; } catch (e) { [e instanceof TypeError, u.href] }`, `[true,"https://a.example/"]`},
+		{`JSON.stringify({u: new URL('https://a.example/x')})`, `"{\"u\":\"https://a.example/x\"}"`},
+		{`Object.keys(URL.prototype).includes('href') && Object.keys(URL.prototype).includes('toJSON')`, `true`},
+		{`Object.getOwnPropertyDescriptor(URL.prototype, 'origin').set`, `undefined`},
+		{`Object.prototype.toString.call(new URL('https://a/'))`, `"[object URL]"`},
+		{`[typeof URL.canParse, Object.getOwnPropertyDescriptor(URL, 'canParse').enumerable]`, `["function",true]`},
+		{`const d = Object.getOwnPropertyDescriptor(globalThis, 'URL'); [d.writable, d.enumerable, d.configurable, typeof d.value]`, `[true,false,true,"function"]`},
+		{`class U extends URL {}; new U('https://a/') instanceof URL`, `true`},
+		{`try { URL.prototype.href; } catch (e) { e.message }`, `"Illegal invocation"`},
+		{`new URL('http://[::1]:80/').host`, `"[::1]"`},
+		{`new URL('https://xn--mnchen-3ya.example/').hostname === new URL('https://MÜNCHEN.example/').hostname`, `true`},
+	})
+}
+
+func TestGlobalsLazy(t *testing.T) {
+	r, _ := newPlatformRealm(t, web.PlatformEnv{})
+	plRunCases(t, r, []plCase{
+		// Before first use the interface is an accessor; assigning replaces it.
+		{`typeof Object.getOwnPropertyDescriptor(globalThis, 'TextDecoder').get`, `"function"`},
+		{`globalThis.TextDecoder = 5; [TextDecoder, Object.getOwnPropertyDescriptor(globalThis, 'TextDecoder').writable]`, `[5,true]`},
+		{`typeof TextEncoder`, `"function"`},
+		{`delete globalThis.MessagePort; typeof MessageChannel + ' ' + typeof globalThis.MessagePort`, `"function undefined"`},
+		{`new MessageChannel().port1.constructor.name`, `"MessagePort"`},
+		{`'URL' in globalThis && !Object.keys(globalThis).includes('URL')`, `true`},
+	})
+	r2, _ := newPlatformRealm(t, web.PlatformEnv{Eager: true})
+	plRunCases(t, r2, []plCase{
+		{`['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'Crypto', 'Performance', 'WorkerLocation', 'MessageEvent', 'MessagePort', 'MessageChannel'].map(n => typeof Object.getOwnPropertyDescriptor(globalThis, n).value)`, `["function","function","function","function","function","function","function","function","function","function"]`},
+		{`typeof Location`, `"undefined"`},
+	})
+}

@@ -1,0 +1,251 @@
+// Package swhost is a service-worker host: it runs real service-worker
+// JavaScript outside a browser, with the Service Workers core (registration,
+// lifecycle, functional events, clients, fetch, Cache Storage), the Content
+// Index and cross-origin service workers on top, persisted in SQLite.
+//
+// A Go program embeds it with New and drives it through Host: open headless
+// pages, push messages, list registrations, serve the user agent's web UI.
+package swhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/swhost/swhost/internal/js"
+	"github.com/swhost/swhost/internal/origins"
+	"github.com/swhost/swhost/internal/sw"
+)
+
+// Config configures a Host. The zero value is a host with in-memory state
+// that reaches the real network.
+type Config struct {
+	// DataDir holds the SQLite database and large bodies. Empty means state
+	// lives in memory and is lost on Close.
+	DataDir string
+	// Origins maps origins to directories or upstream servers.
+	Origins []origins.Mapping
+	// Transport reaches everything not in Origins (http.DefaultTransport
+	// when nil).
+	Transport http.RoundTripper
+	Logger    *slog.Logger
+	// IdleTimeout stops workers idle this long (30 s by default).
+	IdleTimeout time.Duration
+	// EventDeadline bounds a functional event (5 minutes by default).
+	EventDeadline time.Duration
+	// CPUBudget bounds one task of any realm (5 s by default).
+	CPUBudget time.Duration
+	// HeapGrowthLimit bounds heap growth during one task (512 MiB).
+	HeapGrowthLimit uint64
+	// Console receives console output of pages and workers.
+	Console func(source Source, level, msg string)
+	// OnScriptError hears uncaught errors of pages and workers.
+	OnScriptError func(source Source, err *js.ScriptError)
+}
+
+// Source names the realm a console line or error came from.
+type Source struct {
+	// Kind is "page" or "worker".
+	Kind string
+	// URL is the page's URL or the worker's script URL.
+	URL string
+	// Scope is the worker's registration scope.
+	Scope    string
+	ClientID string
+}
+
+// Host is a running service-worker host.
+type Host struct {
+	cfg       Config
+	log       *slog.Logger
+	transport *origins.Transport
+	core      *sw.Core
+	closers   []func() error
+
+	mu      sync.Mutex
+	events  []sw.EventRecord
+	errors  []ScriptErrorRecord
+	closed  bool
+}
+
+// ScriptErrorRecord is an uncaught script error kept for the inspector.
+type ScriptErrorRecord struct {
+	Time    time.Time `json:"time"`
+	Source  Source    `json:"source"`
+	Kind    string    `json:"kind"`
+	Message string    `json:"message"`
+	File    string    `json:"file,omitempty"`
+	Line    int       `json:"line,omitempty"`
+	Stack   string    `json:"stack,omitempty"`
+}
+
+const keepRecords = 200
+
+// New starts a host: opens its storage and restores registrations.
+func New(ctx context.Context, cfg Config) (*Host, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	h := &Host{cfg: cfg, log: cfg.Logger}
+	h.transport = origins.NewTransport(cfg.Transport, cfg.Origins...)
+	st, closeStore, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h.closers = append(h.closers, closeStore)
+	core, err := sw.New(ctx, sw.Options{
+		Transport:       h.transport,
+		Store:           st.registrations,
+		Logger:          cfg.Logger,
+		IdleTimeout:     cfg.IdleTimeout,
+		EventDeadline:   cfg.EventDeadline,
+		CPUBudget:       cfg.CPUBudget,
+		HeapGrowthLimit: cfg.HeapGrowthLimit,
+		Console: func(env *sw.Env, level, msg string) {
+			if cfg.Console != nil {
+				cfg.Console(sourceOf(env), level, msg)
+			}
+		},
+		OnScriptError: h.onScriptError,
+		OnEvent:       h.onEvent,
+	})
+	if err != nil {
+		_ = h.closeAll()
+		return nil, err
+	}
+	h.core = core
+	return h, nil
+}
+
+func sourceOf(env *sw.Env) Source {
+	if env == nil {
+		return Source{}
+	}
+	if env.IsWorker() {
+		return Source{Kind: "worker", URL: env.URL, Scope: env.Registration().Scope}
+	}
+	s := Source{Kind: "page", URL: env.URL}
+	if env.Client != nil {
+		s.ClientID = env.Client.ID
+	}
+	return s
+}
+
+func (h *Host) onScriptError(env *sw.Env, se *js.ScriptError) {
+	src := sourceOf(env)
+	rec := ScriptErrorRecord{Time: time.Now(), Source: src, Kind: se.Kind, Message: se.Message, File: se.File, Line: se.Line, Stack: se.Stack}
+	h.mu.Lock()
+	h.errors = append(h.errors, rec)
+	if len(h.errors) > keepRecords {
+		h.errors = h.errors[len(h.errors)-keepRecords:]
+	}
+	h.mu.Unlock()
+	if h.cfg.OnScriptError != nil {
+		h.cfg.OnScriptError(src, se)
+	} else {
+		h.log.Warn("script error", "source", src.URL, "kind", se.Kind, "error", se.Error())
+	}
+	if se.Kind == "interrupted" && env != nil && !env.IsWorker() {
+		// A page whose task was interrupted cannot go on.
+		go env.Realm.Close()
+	}
+}
+
+func (h *Host) onEvent(rec sw.EventRecord) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, rec)
+	if len(h.events) > keepRecords {
+		h.events = h.events[len(h.events)-keepRecords:]
+	}
+}
+
+// Close stops every worker and page and closes the storage.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	h.mu.Unlock()
+	var errs []error
+	if h.core != nil {
+		errs = append(errs, h.core.Close())
+	}
+	errs = append(errs, h.closeAll())
+	return errors.Join(errs...)
+}
+
+func (h *Host) closeAll() error {
+	var errs []error
+	for i := len(h.closers) - 1; i >= 0; i-- {
+		errs = append(errs, h.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// Core exposes the Service Workers core (for packages of this module).
+func (h *Host) Core() *sw.Core { return h.core }
+
+// Transport is the host's network: the origin map over the real network.
+func (h *Host) Transport() *origins.Transport { return h.transport }
+
+// Page is a headless page (a window without a DOM).
+type Page = sw.Page
+
+// OpenPage opens a headless page at url: its navigation goes through the
+// matching service worker and its <script> elements run.
+func (h *Host) OpenPage(ctx context.Context, url string) (*Page, error) {
+	return h.core.OpenPage(ctx, url, sw.PageOptions{})
+}
+
+// Push fires a push event with data at the active worker of the
+// registration whose scope is scope (or that matches the URL scope).
+func (h *Host) Push(ctx context.Context, scope string, data []byte) error {
+	res, err := h.core.Push(ctx, scope, data)
+	if err != nil {
+		return fmt.Errorf("push to %s: %w", scope, err)
+	}
+	if res.Rejected {
+		return fmt.Errorf("push to %s: the worker's waitUntil rejected: %v", scope, res.Reasons)
+	}
+	return nil
+}
+
+// RegistrationInfo describes a registration.
+type RegistrationInfo = sw.RegistrationInfo
+
+// Registrations lists every registration.
+func (h *Host) Registrations() []RegistrationInfo {
+	regs := h.core.Registrations()
+	out := make([]RegistrationInfo, len(regs))
+	for i, r := range regs {
+		out[i] = r.Info()
+	}
+	return out
+}
+
+// Events returns the recent functional events (newest last).
+func (h *Host) Events() []EventRecord {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]EventRecord(nil), h.events...)
+}
+
+// ScriptErrors returns the recent uncaught script errors (newest last).
+func (h *Host) ScriptErrors() []ScriptErrorRecord {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]ScriptErrorRecord(nil), h.errors...)
+}
+
+// EventRecord describes a functional event's outcome.
+type EventRecord = sw.EventRecord
+
+// WorkerInfo describes a worker version.
+type WorkerInfo = sw.WorkerInfo
