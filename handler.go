@@ -94,8 +94,3 @@ func (b uaBackend) Unregister(ctx context.Context, id int64) error {
 	_, err := b.h.core.Unregister(ctx, reg)
 	return err
 }
-
-// serveFront answers a person's browser for a hosted origin (see front.go).
-func (h *Host) serveFront(w http.ResponseWriter, r *http.Request, origin string) {
-	http.Error(w, "the front is not available yet", http.StatusNotImplemented)
-}

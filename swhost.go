@@ -65,11 +65,12 @@ type Host struct {
 	transport *origins.Transport
 	core      *sw.Core
 	closers   []func() error
+	front     frontClients
 
-	mu      sync.Mutex
-	events  []sw.EventRecord
-	errors  []ScriptErrorRecord
-	closed  bool
+	mu     sync.Mutex
+	events []sw.EventRecord
+	errors []ScriptErrorRecord
+	closed bool
 }
 
 // ScriptErrorRecord is an uncaught script error kept for the inspector.
@@ -249,3 +250,32 @@ type EventRecord = sw.EventRecord
 
 // WorkerInfo describes a worker version.
 type WorkerInfo = sw.WorkerInfo
+
+// Register registers scriptURL (with scope, "" for the default) on behalf of
+// a client of the script's origin, like navigator.serviceWorker.register()
+// from a page of that origin, and waits until the registration has an
+// active worker or the registration fails.
+func (h *Host) Register(ctx context.Context, scriptURL, scope string) (RegistrationInfo, error) {
+	info, err := h.core.Register(ctx, scriptURL, scriptURL, scope)
+	if err != nil {
+		return RegistrationInfo{}, err
+	}
+	reg := h.core.RegistrationByID(info.ID)
+	if reg == nil {
+		return RegistrationInfo{}, fmt.Errorf("register %s: the registration was removed (install failed)", scriptURL)
+	}
+	err = h.core.WaitFor(ctx, func() bool {
+		if reg.Removed() {
+			return true
+		}
+		w := reg.Active()
+		return w != nil && w.State() == sw.Activated
+	})
+	if err != nil {
+		return RegistrationInfo{}, fmt.Errorf("register %s: waiting for activation: %w", scriptURL, err)
+	}
+	if reg.Removed() {
+		return RegistrationInfo{}, fmt.Errorf("register %s: installation failed; the registration was removed", scriptURL)
+	}
+	return reg.Info(), nil
+}

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,11 +18,11 @@ import (
 
 // hostFlags are the flags every command that starts a host shares.
 type hostFlags struct {
-	origins    stringList
-	data       string
-	cpuBudget  time.Duration
-	idle       time.Duration
-	verbose    bool
+	origins   stringList
+	data      string
+	cpuBudget time.Duration
+	idle      time.Duration
+	verbose   bool
 }
 
 func (h *hostFlags) register(fs *flag.FlagSet, dataDefault string) {

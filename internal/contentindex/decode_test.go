@@ -1,11 +1,14 @@
 package contentindex
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // testdataIcons are the files in testdata/icons (seeds of FuzzDecodeIcon),
@@ -220,7 +223,14 @@ func FuzzDecodeIcon(f *testing.F) {
 	f.Add(gifBomb(300, 300))
 	f.Add(webpBomb(100, 100))
 	lim := Limits{MaxIconPixels: 512 * 512, MaxIconBytes: 64 << 10}
+	slowDir := os.Getenv("CONTENTINDEX_FUZZ_SLOW") // keep inputs slower than 1s here
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if slowDir != "" {
+			timer := time.AfterFunc(time.Second, func() {
+				os.WriteFile(filepath.Join(slowDir, fmt.Sprintf("slow-%x", sha256.Sum256(data))), data, 0o644)
+			})
+			defer timer.Stop()
+		}
 		info, err := DecodeIcon(data, lim)
 		if err != nil {
 			if n := ErrorName(err); n != TypeError && n != QuotaExceededError {

@@ -177,17 +177,11 @@ func New(ctx context.Context, opts Options) (*Index, error) {
 	for _, r := range recs {
 		byReg[r.RegID] = append(byReg[r.RegID], r)
 	}
-	x.dmu.Lock()
 	for reg, rs := range byReg {
-		q := x.newQueue(reg, rs)
-		x.queues[reg] = q
-		for _, r := range q.Entries() {
-			ot := x.origin(x.originOfScope(r.Scope))
-			ot.regs[reg] = true
-			ot.dirty = true
-		}
+		x.queues[reg] = x.newQueue(reg, rs)
 	}
-	x.reselectLocked()
+	x.dmu.Lock()
+	x.rebuildLocked()
 	x.pending = nil // nobody is subscribed yet
 	x.dmu.Unlock()
 	if opts.RefreshInterval > 0 {
@@ -523,10 +517,7 @@ func (x *Index) SetPolicy(p Policy) {
 	x.dmu.Lock()
 	x.policy = p.WithDefaults()
 	x.k = x.policy.perOriginCandidates()
-	for _, ot := range x.origins {
-		ot.dirty = true
-	}
-	x.reselectLocked()
+	x.rebuildLocked()
 	x.dmu.Unlock()
 	x.drain()
 }
@@ -667,8 +658,29 @@ func (x *Index) track(ch Change) {
 	}
 }
 
-// rescan recomputes an origin's candidates from its registrations' entries.
-func (x *Index) rescan(ot *originTop) {
+// rebuildLocked recomputes every origin's candidates from all entries.
+func (x *Index) rebuildLocked() {
+	x.mu.Lock()
+	qs := make([]*Queue, 0, len(x.queues))
+	for _, q := range x.queues {
+		qs = append(qs, q)
+	}
+	x.mu.Unlock()
+	x.origins = map[string]*originTop{}
+	for _, q := range qs {
+		for _, r := range q.Entries() {
+			ot := x.origin(x.originOfScope(r.Scope))
+			ot.regs[r.RegID] = true
+			ot.dirty = true
+		}
+	}
+	x.reselectLocked()
+}
+
+// rescan recomputes origin o's candidates from its registrations' entries.
+// ot.regs holds every registration with an allowed entry in o (track adds
+// each registration it sees an entry of; rebuildLocked all of them).
+func (x *Index) rescan(o string, ot *originTop) {
 	ot.allowed, ot.top, ot.dirty = 0, ot.top[:0], false
 	for reg := range ot.regs {
 		q := x.existingQueue(reg)
@@ -676,11 +688,12 @@ func (x *Index) rescan(ot *originTop) {
 			delete(ot.regs, reg)
 			continue
 		}
-		es := q.Entries()
-		if len(es) == 0 {
-			delete(ot.regs, reg)
-		}
-		for _, r := range es {
+		found := false
+		for _, r := range q.Entries() {
+			if x.originOfScope(r.Scope) != o {
+				continue
+			}
+			found = true
 			if !x.policy.Allows(r.Description.Category) {
 				continue
 			}
@@ -693,6 +706,9 @@ func (x *Index) rescan(ot *originTop) {
 				}
 			}
 		}
+		if !found {
+			delete(ot.regs, reg)
+		}
 	}
 }
 
@@ -702,9 +718,11 @@ func (x *Index) reselectLocked() {
 	var cands []Entry
 	for o, ot := range x.origins {
 		if ot.dirty {
-			x.rescan(ot)
+			x.rescan(o, ot)
 		}
-		if len(ot.regs) == 0 && len(ot.top) == 0 {
+		if ot.allowed == 0 {
+			// Nothing displayable: forget the origin (track makes it again
+			// on its next allowed entry; a policy change rebuilds).
 			delete(x.origins, o)
 			continue
 		}

@@ -616,3 +616,36 @@ func TestIndexDisplayMatchesSelect(t *testing.T) {
 		})
 	}
 }
+
+func TestIndexRefreshInterval(t *testing.T) {
+	clock := newClock()
+	undisplayed := make(chan string, 1)
+	x := newTestIndex(t, Options{Now: clock.Now, RefreshInterval: time.Millisecond, Policy: Policy{Window: time.Hour}})
+	x.Subscribe(func(e Event) {
+		if e.Kind == Undisplay {
+			undisplayed <- e.Entry.ID()
+		}
+	})
+	mustOK(t, x.Add(t.Context(), testReg, testScope, desc("a"), testEnv(nil)))
+	clock.Advance(2 * time.Hour)
+	if id := <-undisplayed; id != "a" {
+		t.Fatal(id)
+	}
+}
+
+func TestOpWait(t *testing.T) {
+	op := newOp[int]()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := op.Wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	var got []int
+	op.Then(func(v int, err error) { got = append(got, v) })
+	op.complete(7, nil)
+	op.complete(8, nil) // once
+	op.Then(func(v int, err error) { got = append(got, v*10) })
+	if v, err := op.Result(); v != 7 || err != nil || !slices.Equal(got, []int{7, 70}) {
+		t.Fatal(v, err, got)
+	}
+}

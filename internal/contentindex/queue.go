@@ -1,7 +1,9 @@
 package contentindex
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -425,8 +427,8 @@ type effect struct {
 }
 
 // stageLocked works out the batch's effects against the committed state
-// without changing it: the mutations to commit (one per id) and the
-// effects to apply afterwards, in slot order. Refused slots get s.err.
+// without changing it: the mutations to commit and the effects to apply
+// afterwards, in slot order. Refused slots get s.err.
 func (q *Queue) stageLocked(batch []*slot) ([]Mutation, []effect) {
 	overlay := map[string]*Record{}
 	lookup := func(id string) *Record {
@@ -439,18 +441,23 @@ func (q *Queue) stageLocked(batch []*slot) ([]Mutation, []effect) {
 		return nil
 	}
 	count := len(q.entries)
-	var muts []Mutation
 	var effects []effect
-	mutIdx := map[string]int{}
+	type touch struct{ before, final *Record }
+	touched := map[string]*touch{}
+	var order []string
 	set := func(id string, full, mem *Record) {
 		overlay[id] = mem
 		effects = append(effects, effect{id, mem})
-		if i, ok := mutIdx[id]; ok {
-			muts[i].Put = full
-			return
+		t := touched[id]
+		if t == nil {
+			t = &touch{}
+			if n := q.entries[id]; n != nil {
+				t.before = n.rec
+			}
+			touched[id] = t
+			order = append(order, id)
 		}
-		mutIdx[id] = len(muts)
-		muts = append(muts, Mutation{RegID: q.regID, ID: id, Put: full})
+		t.final = full
 	}
 	now := q.opts.Now()
 	userDeleted := false
@@ -458,7 +465,7 @@ func (q *Queue) stageLocked(batch []*slot) ([]Mutation, []effect) {
 		switch s.kind {
 		case opAdd:
 			if userDeleted {
-				s.err = errorf(AbortError, "adding content is refused while a contentdelete event runs for this registration")
+				s.err = errAddDuringContentDelete()
 				continue
 			}
 			if q.opts.AllowAdd != nil {
@@ -517,6 +524,28 @@ func (q *Queue) stageLocked(batch []*slot) ([]Mutation, []effect) {
 			count = 0
 		}
 	}
+	// One or two mutations per id, ordered so that a store keeping its own
+	// insertion order ends in Seq order too: removals first, then
+	// replacements in place, then appends by Seq.
+	var dels, repl, apps []Mutation
+	for _, id := range order {
+		t := touched[id]
+		switch {
+		case t.final == nil:
+			if t.before != nil {
+				dels = append(dels, Mutation{RegID: q.regID, ID: id})
+			}
+		case t.before != nil && t.final.Seq == t.before.Seq:
+			repl = append(repl, Mutation{RegID: q.regID, ID: id, Put: t.final})
+		default:
+			if t.before != nil { // deleted and set again: moves to the end
+				dels = append(dels, Mutation{RegID: q.regID, ID: id})
+			}
+			apps = append(apps, Mutation{RegID: q.regID, ID: id, Put: t.final})
+		}
+	}
+	slices.SortFunc(apps, func(a, b Mutation) int { return cmp.Compare(a.Put.Seq, b.Put.Seq) })
+	muts := append(append(dels, repl...), apps...)
 	return muts, effects
 }
 

@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 )
 
-func rec(id string) Record { return Record{Scope: testScope, Description: desc(id), LaunchURL: testScope + "article/" + id} }
+func rec(id string) Record {
+	return Record{Scope: testScope, Description: desc(id), LaunchURL: testScope + "article/" + id}
+}
 
 func newTestQueue(store Store, opts QueueOptions) *Queue {
 	return NewQueue(testReg, store, nil, opts)
@@ -270,8 +276,9 @@ func TestQueueBatching(t *testing.T) {
 	}
 }
 
-// Within a batch, repeated writes to one id become one mutation.
-func TestQueueBatchCompaction(t *testing.T) {
+// Within a batch, writes to one id become at most a deletion and a put,
+// ordered deletions, replacements, appends by Seq.
+func TestQueueBatchMutations(t *testing.T) {
 	st := NewMemStore()
 	var batches [][]Mutation
 	var mu sync.Mutex
@@ -282,21 +289,124 @@ func TestQueueBatchCompaction(t *testing.T) {
 		return nil
 	}
 	q := newTestQueue(st, QueueOptions{})
-	mustOK(t, q.Add(rec("old")))
+	mustOK(t, q.Add(rec("old")))  // seq 0
+	mustOK(t, q.Add(rec("keep"))) // seq 1
+	mustOK(t, q.Add(rec("gone"))) // seq 2
 	t0 := q.Reserve()
-	q.Add(rec("x"))
-	q.Delete("x")
-	q.Add(rec("x"))
-	q.Delete("old")
-	last := q.Add(rec("old"))
+	q.Add(rec("x"))    // seq 3
+	q.Delete("x")      //
+	q.Add(rec("x"))    // seq 4
+	q.Delete("old")    //
+	q.Add(rec("old"))  // seq 5: moves to the end
+	q.Add(rec("keep")) // in place
+	q.Delete("gone")   //
+	q.Add(rec("y"))    // seq 6
+	q.Delete("y")      // never stored
+	last := q.Delete("nothing")
 	t0.Release()
 	mustOK(t, last)
 	mu.Lock()
 	defer mu.Unlock()
-	if len(batches) != 2 || len(batches[1]) != 2 {
-		t.Fatalf("batches %+v", batches)
+	if len(batches) != 4 {
+		t.Fatalf("%d batches", len(batches))
 	}
-	if got := ids(mustOK(t, q.GetAll())); got != "x,old" {
+	var got []string
+	for _, m := range batches[3] {
+		if m.Put == nil {
+			got = append(got, "del:"+m.ID)
+		} else {
+			got = append(got, fmt.Sprintf("put:%s@%d", m.ID, m.Put.Seq))
+		}
+	}
+	if s := strings.Join(got, " "); s != "del:old del:gone put:keep@1 put:x@4 put:old@5" {
+		t.Fatalf("mutations %q", s)
+	}
+	if got := ids(mustOK(t, q.GetAll())); got != "keep,x,old" {
 		t.Fatalf("%q", got)
+	}
+}
+
+// orderedStore keeps each registration's entries in its own insertion
+// order and numbers them itself, ignoring Put.Seq (as a store with an
+// autoincrement key does).
+type orderedStore struct {
+	mu   sync.Mutex
+	regs map[string][]Record
+	next int64
+}
+
+func (s *orderedStore) LoadEntries(ctx context.Context) ([]Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Record
+	for _, rs := range s.regs {
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+func (s *orderedStore) Apply(ctx context.Context, batch []Mutation) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.regs == nil {
+		s.regs = map[string][]Record{}
+	}
+	seen := map[string]int{}
+	for _, m := range batch {
+		if seen[m.ID]++; seen[m.ID] > 2 {
+			return fmt.Errorf("id %q more than twice", m.ID)
+		}
+		rs := s.regs[m.RegID]
+		i := slices.IndexFunc(rs, func(r Record) bool { return r.ID() == m.ID })
+		switch {
+		case m.Put == nil:
+			if i >= 0 {
+				rs = slices.Delete(rs, i, i+1)
+			}
+		case i >= 0:
+			r := *m.Put
+			r.Seq = rs[i].Seq
+			rs[i] = r
+		default:
+			r := *m.Put
+			s.next++
+			r.Seq = s.next
+			rs = append(rs, r)
+		}
+		s.regs[m.RegID] = rs
+	}
+	return nil
+}
+
+func (s *orderedStore) LoadIcon(ctx context.Context, regID, id string, i int) ([]byte, error) {
+	return nil, errors.New("no icons")
+}
+
+// Through random batches, a store that keeps its own order agrees with the
+// queue's iteration order.
+func TestQueueOrderWithInsertionOrderedStore(t *testing.T) {
+	st := &orderedStore{}
+	q := newTestQueue(st, QueueOptions{})
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 200 {
+		t0 := q.Reserve()
+		var last *Op[struct{}]
+		for range rng.IntN(8) + 1 {
+			id := strconv.Itoa(rng.IntN(10))
+			switch rng.IntN(3) {
+			case 0, 1:
+				last = q.Add(rec(id))
+			default:
+				last = q.Delete(id)
+			}
+		}
+		t0.Release()
+		mustOK(t, last)
+		recs, _ := st.LoadEntries(t.Context())
+		reloaded := NewQueue(testReg, st, recs, QueueOptions{})
+		want := ids(mustOK(t, q.GetAll()))
+		if got := ids(mustOK(t, reloaded.GetAll())); got != want {
+			t.Fatalf("round %d: store order %q, queue order %q", round, got, want)
+		}
 	}
 }

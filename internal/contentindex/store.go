@@ -45,8 +45,7 @@ func (r *Record) withoutIconData() *Record {
 }
 
 // Mutation is one change in a Store.Apply batch: Put sets the entry
-// (RegID, ID) to *Put (insert or replace: an upsert), a nil Put deletes it
-// (a no-op if absent).
+// (RegID, ID) to *Put, a nil Put deletes it (a no-op if absent).
 type Mutation struct {
 	RegID string
 	ID    string
@@ -57,15 +56,24 @@ type Mutation struct {
 // it; MemStore implements it in memory.
 type Store interface {
 	// LoadEntries returns every stored entry of every registration, in any
-	// order. Icons may come without Data.
+	// order, each with a Seq that orders its registration's entries (the
+	// store's own numbering will do). Icons may come without Data.
 	LoadEntries(ctx context.Context) ([]Record, error)
-	// Apply commits a batch of mutations atomically and durably: when it
-	// returns nil all of them are on disk, when it returns an error none of
-	// them took effect. No two mutations in one batch name the same
-	// (RegID, ID), so their order does not matter. Icon Data in Put
-	// records must be stored (LoadIcon returns it). The index calls Apply
-	// for one registration at a time, but for different registrations
-	// concurrently: a store may group concurrent calls into one commit.
+	// Apply commits a batch of mutations, in order, atomically and durably:
+	// when it returns nil all of them are on disk, when it returns an error
+	// none took effect.
+	//
+	// A Put of an existing id replaces it in place (Infra map "set": its
+	// position is kept); a Put of an absent id appends it. A store may keep
+	// Put.Seq or number entries itself: the batch is ordered so that both
+	// end in the same order — deletions first, then replacements in place,
+	// then appends in Seq order. An id occurs at most twice, as a deletion
+	// then an append (deleted and set again: it moves to the end). Icon
+	// Data in Put records must be stored (LoadIcon returns it).
+	//
+	// The index calls Apply for one registration at a time, but for
+	// different registrations concurrently: a store may group concurrent
+	// calls into one commit.
 	Apply(ctx context.Context, batch []Mutation) error
 	// LoadIcon returns the Data of icon i of the entry (RegID, ID).
 	LoadIcon(ctx context.Context, regID, id string, i int) ([]byte, error)

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dlclark/regexp2/v2"
+	"github.com/dlclark/regexp2"
 	"github.com/grafana/sobek"
 )
 
@@ -45,6 +45,9 @@ var ErrCPUBudget = errors.New("script exceeded its CPU budget")
 // ErrHeapLimit is the reason a task is interrupted when the heap grows past
 // the watchdog's limit while it runs.
 var ErrHeapLimit = errors.New("script exceeded its heap limit")
+
+// ErrStackOverflow is the cause of a task abandoned at the call-depth limit.
+var ErrStackOverflow = errors.New("maximum call stack size exceeded")
 
 // ErrClosed is returned when work is posted to a closed realm.
 var ErrClosed = errors.New("realm is closed")
@@ -388,7 +391,10 @@ func (r *Realm) handlePanic(p any) {
 	case *sobek.InterruptedError:
 		r.reportInterrupt(e)
 	case *sobek.StackOverflowError:
-		r.report(&ScriptError{Kind: "exception", Message: "RangeError: Maximum call stack size exceeded", Stack: "RangeError: Maximum call stack size exceeded" + e.String()})
+		// The engine's stack overflow cannot be caught by the script (unlike
+		// a browser's RangeError): the task is abandoned like an
+		// interrupted one.
+		r.report(&ScriptError{Kind: "interrupted", Message: "RangeError: Maximum call stack size exceeded", Stack: "RangeError: Maximum call stack size exceeded\n" + e.String(), Cause: ErrStackOverflow})
 	case *sobek.Exception:
 		r.ReportException(e)
 	case sobek.Value:

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,9 +94,9 @@ func (o *Options) fill() {
 type Store struct {
 	opts   Options
 	log    *slog.Logger
-	dir    string // "" for OpenMemory
+	dir    string
 	blobs  string // blob directory; "" means bodies always inline
-	memory bool
+	memory bool   // OpenMemory: dir is removed on Close
 
 	wdb   *sql.DB
 	wconn *sql.Conn
@@ -141,7 +139,7 @@ func (s *Store) Stats() Stats {
 	}
 }
 
-// Dir is the directory the store lives in ("" for an in-memory store).
+// Dir is the directory the store lives in.
 func (s *Store) Dir() string { return s.dir }
 
 const dbFile = "swhost.db"
@@ -149,6 +147,10 @@ const dbFile = "swhost.db"
 // Open opens (creating if needed) the store in dir: dir/swhost.db plus
 // dir/blobs for large bodies. Only one Store may have dir open at a time.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	return open(ctx, dir, opts, "FULL")
+}
+
+func open(ctx context.Context, dir string, opts Options, synchronous string) (*Store, error) {
 	opts.fill()
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -172,7 +174,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	path := (&url.URL{Path: filepath.Join(abs, dbFile)}).EscapedPath()
 	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", opts.BusyTimeout.Milliseconds())
 	wdsn := "file:" + path + "?" + busy +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + synchronous + ")&_pragma=foreign_keys(1)" +
 		"&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)&_pragma=journal_size_limit(67108864)"
 	rdsn := "file:" + path + "?" + busy +
 		"&_pragma=foreign_keys(1)&_pragma=query_only(1)&_pragma=cache_size(-16000)&_pragma=temp_store(MEMORY)"
@@ -183,29 +185,37 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-var memSeq atomic.Uint64
-
-// OpenMemory opens a fresh in-memory store (real SQLite on the memdb VFS,
-// same schema and code paths; bodies always inline, nothing survives Close).
-// Meant for tests of the packages above.
+// OpenMemory opens a fresh throwaway store for tests of the packages above:
+// the same SQLite engine, schema and code paths as Open (WAL, concurrent
+// reads, blob files), in a temporary directory on tmpfs (/dev/shm) when
+// there is one, with synchronous=OFF, removed by Close. Nothing survives
+// Close (or a crash of the process, which may leave the directory behind).
 func OpenMemory() (*Store, error) {
 	return OpenMemoryWith(Options{})
 }
 
-// OpenMemoryWith is OpenMemory with options (InlineBodyLimit is ignored).
+// OpenMemoryWith is OpenMemory with options.
 func OpenMemoryWith(opts Options) (*Store, error) {
-	opts.fill()
-	opts.InlineBodyLimit = -1
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	name := fmt.Sprintf("/swhost-%d-%s", memSeq.Add(1), hex.EncodeToString(rnd[:]))
-	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", opts.BusyTimeout.Milliseconds())
-	wdsn := "file:" + name + "?vfs=memdb&" + busy + "&_pragma=foreign_keys(1)"
-	rdsn := "file:" + name + "?vfs=memdb&" + busy + "&_pragma=foreign_keys(1)&_pragma=query_only(1)"
-	s := &Store{opts: opts, log: opts.Logger.With("component", "store"), memory: true, unlock: func() {}}
-	if err := s.start(context.Background(), wdsn, rdsn); err != nil {
+	base := os.TempDir()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		base = "/dev/shm"
+	}
+	dir, err := os.MkdirTemp(base, "swhost-store-*")
+	if err != nil && base != os.TempDir() {
+		dir, err = os.MkdirTemp(os.TempDir(), "swhost-store-*")
+	}
+	if err != nil {
 		return nil, fmt.Errorf("store: open memory: %w", err)
 	}
+	if opts.GCInterval == 0 {
+		opts.GCInterval = -1
+	}
+	s, err := open(context.Background(), dir, opts, "OFF")
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s.memory = true
 	return s, nil
 }
 
@@ -231,14 +241,12 @@ func (s *Store) start(ctx context.Context, wdsn, rdsn string) (err error) {
 		}
 		return e
 	}
-	if !s.memory {
-		var mode string
-		if err := s.wconn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-			return fail(err)
-		}
-		if mode != "wal" {
-			return fail(fmt.Errorf("journal_mode is %q, want wal", mode))
-		}
+	var mode string
+	if err := s.wconn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fail(err)
+	}
+	if mode != "wal" {
+		return fail(fmt.Errorf("journal_mode is %q, want wal", mode))
 	}
 	if err := migrate(ctx, s.wconn, s.log); err != nil {
 		return fail(err)
@@ -295,6 +303,9 @@ func (s *Store) Close() error {
 		})
 		errs = append(errs, s.rdb.Close(), s.wconn.Close(), s.wdb.Close())
 		s.unlock()
+		if s.memory {
+			errs = append(errs, os.RemoveAll(s.dir))
+		}
 		s.closeErr = errors.Join(errs...)
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("store: close: %w", s.closeErr)

@@ -434,6 +434,13 @@ func TestReadsDoNotWaitForWriter(t *testing.T) {
 			})
 		}()
 		<-inTx
+		defer func() {
+			select {
+			case <-release:
+			default:
+				close(release)
+			}
+		}()
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		v, err := s.KVGet(rctx, "n", "k")

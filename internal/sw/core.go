@@ -118,8 +118,10 @@ type Core struct {
 	nextVer int64
 	// readyWaiters are pending ServiceWorkerContainer.ready promises.
 	readyWaiters []readyWaiter
-	closed  bool
-	wg      sync.WaitGroup
+	// changed is closed and replaced on every worker state change.
+	changed chan struct{}
+	closed       bool
+	wg           sync.WaitGroup
 }
 
 // New creates a core and loads persisted registrations.
@@ -151,6 +153,7 @@ func New(ctx context.Context, opts Options) (*Core, error) {
 		clients: map[string]*Client{},
 		envs:    map[*Env]struct{}{},
 		queues:  map[string]*jobQueue{},
+		changed: make(chan struct{}),
 	}
 	c.net = newNetworkFetcher(opts.Transport)
 	if err := c.load(ctx); err != nil {
@@ -249,13 +252,13 @@ func (r *Registration) newestLocked() *Worker {
 
 // RegistrationInfo is a snapshot for listings.
 type RegistrationInfo struct {
-	ID             int64        `json:"id"`
-	Scope          string       `json:"scope"`
-	Origin         string       `json:"origin"`
-	UpdateViaCache string       `json:"updateViaCache"`
-	Installing     *WorkerInfo  `json:"installing,omitempty"`
-	Waiting        *WorkerInfo  `json:"waiting,omitempty"`
-	Active         *WorkerInfo  `json:"active,omitempty"`
+	ID             int64       `json:"id"`
+	Scope          string      `json:"scope"`
+	Origin         string      `json:"origin"`
+	UpdateViaCache string      `json:"updateViaCache"`
+	Installing     *WorkerInfo `json:"installing,omitempty"`
+	Waiting        *WorkerInfo `json:"waiting,omitempty"`
+	Active         *WorkerInfo `json:"active,omitempty"`
 }
 
 // WorkerInfo is a snapshot of a worker.
@@ -386,3 +389,27 @@ func (c *Core) goBackground(fn func()) {
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+// WaitFor waits until cond (called without locks held) is true, re-checking
+// after every worker state change, or until ctx ends.
+func (c *Core) WaitFor(ctx context.Context, cond func() bool) error {
+	for {
+		c.mu.Lock()
+		ch := c.changed
+		c.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// notifyChangedLocked wakes WaitFor callers.
+func (c *Core) notifyChangedLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}

@@ -676,6 +676,7 @@ func (c *Core) setStateLocked(w *Worker, s State) {
 	w.mu.Lock()
 	w.state = s
 	w.mu.Unlock()
+	c.notifyChangedLocked()
 	c.broadcastLocked(w.Reg.Origin, func(e *Env) { _, _ = e.callInternal("swSetWorkerState", w.ID, string(s)) })
 }
 
@@ -745,10 +746,6 @@ func (c *Core) clearRegistration(reg *Registration) {
 		return
 	}
 	reg.removed = true
-	if false {
-		c.mu.Unlock()
-		return
-	}
 	var stop []*Worker
 	for _, w := range []*Worker{reg.installing, reg.waiting, reg.active} {
 		if w != nil {
@@ -759,6 +756,7 @@ func (c *Core) clearRegistration(reg *Registration) {
 	reg.installing, reg.waiting, reg.active = nil, nil, nil
 	c.syncRegistrationLocked(reg)
 	c.unmapLocked(reg)
+	c.notifyChangedLocked()
 	for _, w := range stop {
 		delete(c.workers, w.ID)
 	}

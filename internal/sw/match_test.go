@@ -71,12 +71,12 @@ func TestOriginOf(t *testing.T) {
 
 func TestIsJavaScriptMIME(t *testing.T) {
 	tests := map[string]bool{
-		"text/javascript":                 true,
+		"text/javascript":                       true,
 		"application/javascript; charset=utf-8": true,
-		"TEXT/JavaScript":                 true,
-		"text/plain":                      false,
-		"application/json":                false,
-		"":                                false,
+		"TEXT/JavaScript":                       true,
+		"text/plain":                            false,
+		"application/json":                      false,
+		"":                                      false,
 	}
 	for ct, want := range tests {
 		if got := IsJavaScriptMIME(ct); got != want {

@@ -48,48 +48,15 @@ func (c *Core) OpenPage(ctx context.Context, rawURL string, opts PageOptions) (*
 		return nil, fmt.Errorf("open page: %q is not an http(s) URL", rawURL)
 	}
 	url := stripFragment(u)
-	cl := &Client{core: c, ID: newID(), Type: "window", URL: url, Origin: OriginOf(url), FrameType: "top-level",
-		Created: time.Now(), visible: opts.Visible, focused: opts.Visible}
-
-	// Handle Fetch for the navigation: the reserved client's active service
-	// worker is the matching registration's active worker.
-	req := &web.Request{Method: http.MethodGet, URL: url, Header: http.Header{"Accept": {"text/html,*/*"}}, Mode: "navigate",
-		Credentials: "include", Redirect: "manual", Destination: "document", Origin: cl.Origin, ResultingClientID: cl.ID,
-		Cache: "default"}
-	var controller *Worker
-	if reg := c.Match(url); reg != nil {
-		controller = reg.Active()
-	}
-	var resp *web.Response
-	if controller != nil {
-		resp, err = c.DispatchFetch(ctx, controller, req)
-		if err != nil {
-			return nil, fmt.Errorf("open %s: the service worker failed the navigation: %w", url, err)
-		}
-	}
-	if resp == nil {
-		req.Redirect = "follow"
-		resp, err = c.net.Fetch(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", url, err)
-		}
+	req := &web.Request{Method: http.MethodGet, URL: url, Header: http.Header{"Accept": {"text/html,*/*"}}, Cache: "default"}
+	resp, cl, err := c.Navigate(ctx, req, opts.Visible)
+	if err != nil {
+		return nil, err
 	}
 	if resp.Type == "error" {
+		c.RemoveClient(cl.ID)
 		return nil, fmt.Errorf("open %s: network error", url)
 	}
-	// A navigation that ends on another URL creates its client there.
-	if final := resp.URL(); final != "" && final != url {
-		cl.URL = final
-		cl.Origin = OriginOf(final)
-		if OriginOf(final) != OriginOf(url) || (controller != nil && c.Match(final) != controller.Reg) {
-			controller = nil
-			if reg := c.Match(final); reg != nil {
-				controller = reg.Active()
-			}
-		}
-	}
-	cl.controller = controller
-	c.addClient(cl)
 	env, err := c.newEnv(ctx, envWindow, cl.Origin, cl.URL, nil, cl)
 	if err != nil {
 		c.RemoveClient(cl.ID)
@@ -197,6 +164,65 @@ func (p *Page) RunScriptURL(ctx context.Context, ref string) error {
 		return fmt.Errorf("script %s: HTTP %d", url, resp.Status)
 	}
 	return p.Eval(ctx, url, string(resp.Body))
+}
+
+// Navigate runs a navigation request for a new top-level browsing context:
+// Handle Fetch through the matching registration's active worker (when it
+// has a fetch listener), the network otherwise, and creates the window
+// client (its realm, if any, is the caller's to make). req.URL must be an
+// http(s) URL; its mode, destination and client ids are set here.
+func (c *Core) Navigate(ctx context.Context, req *web.Request, visible bool) (*web.Response, *Client, error) {
+	url := req.URL
+	cl := &Client{core: c, ID: newID(), Type: "window", URL: url, Origin: OriginOf(url), FrameType: "top-level",
+		Created: time.Now(), visible: visible, focused: visible}
+	req.Mode, req.Destination, req.Credentials = "navigate", "document", "include"
+	req.Redirect = "manual"
+	req.Origin = cl.Origin
+	req.ResultingClientID = cl.ID
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	// Handle Fetch: the reserved client's active service worker is the
+	// matching registration's active worker.
+	var controller *Worker
+	if reg := c.Match(url); reg != nil {
+		controller = reg.Active()
+	}
+	var resp *web.Response
+	var err error
+	if controller != nil {
+		resp, err = c.DispatchFetch(ctx, controller, req)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open %s: the service worker failed the navigation: %w", url, err)
+		}
+	}
+	if resp == nil {
+		req.Redirect = "follow"
+		resp, err = c.net.Fetch(ctx, req)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open %s: %w", url, err)
+		}
+	}
+	// A navigation that ends on another URL creates its client there.
+	if final := resp.URL(); final != "" && final != url {
+		cl.URL = final
+		cl.Origin = OriginOf(final)
+		if OriginOf(final) != OriginOf(url) || (controller != nil && c.Match(final) != controller.Reg) {
+			controller = nil
+			if reg := c.Match(final); reg != nil {
+				controller = reg.Active()
+			}
+		}
+	}
+	cl.controller = controller
+	c.addClient(cl)
+	return resp, cl, nil
+}
+
+// ClientFetch is a subresource fetch by a client (Handle Fetch, then the
+// network): what a page's fetch() does, for clients without a realm.
+func (c *Core) ClientFetch(ctx context.Context, cl *Client, req *web.Request) (*web.Response, error) {
+	return c.clientFetcher(cl).Fetch(ctx, req)
 }
 
 // ErrUncaught marks the error Eval returns when the script threw: the

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,7 +191,7 @@ var (
 
 var cloneFuncs = []string{
 	"classify", "viewInfo", "mapEntries", "setValues", "errorParts", "unwrap", "dateValue", "regexpParts",
-	"makeView", "makeRegExp", "makeError", "makeDate", "wrap", "mapSet", "setAdd",
+	"makeView", "makeRegExp", "makeError", "makeDate", "mapSet", "setAdd",
 	"hostSerialize", "hostDeserialize",
 }
 
@@ -248,7 +249,13 @@ type serializer struct {
 	ci     *cloneIntrinsics
 	memory map[*sobek.Object]int32 // ≥0: objs index; <0: -(transfer index)-1
 	c      *Cloned
+	depth  int
 }
+
+// maxCloneDepth bounds the nesting the serializer recurses into, as an
+// engine's stack limit would (a script can build a list a million levels
+// deep; recursing that far would exhaust the Go stack).
+const maxCloneDepth = 10000
 
 // Serialize runs StructuredSerializeWithTransfer(v, transfer) in r (on its
 // loop). Errors are *js.Error (DataCloneError) or the exception a getter or
@@ -362,7 +369,13 @@ func (s *serializer) value(v sobek.Value) (cval, error) {
 	case nil:
 		return cval{k: cUndefined}, nil
 	case *sobek.Object:
-		return s.object(x)
+		if s.depth >= maxCloneDepth {
+			return cval{}, &js.Error{Name: "RangeError", Message: "Maximum call stack size exceeded"}
+		}
+		s.depth++
+		cv, err := s.object(x)
+		s.depth--
+		return cv, err
 	case *sobek.Symbol:
 		// 3. If value is a Symbol, throw a DataCloneError.
 		return cval{}, dataCloneError("%s could not be cloned.", x.String())
@@ -405,7 +418,10 @@ func (s *serializer) newObj(o *sobek.Object, rec *cobj) cval {
 
 func describe(o *sobek.Object) string {
 	if _, ok := sobek.AssertFunction(o); ok {
-		return "function " + o.Get("name").String()
+		if name := o.Get("name"); name != nil && name.String() != "" {
+			return "function " + name.String()
+		}
+		return "An anonymous function"
 	}
 	return "#<" + o.ClassName() + ">"
 }
@@ -437,7 +453,7 @@ func (s *serializer) object(o *sobek.Object) (cval, error) {
 		case "undefined", "":
 		case "#DataView":
 			return s.view(o, "DataView")
-		case "#Weak":
+		case "#Slots":
 			return cval{}, dataCloneError("%s could not be cloned.", describe(o))
 		default:
 			return s.platform(o, name)
@@ -967,11 +983,7 @@ func (g *goSerializer) value(v reflect.Value, depth int) (cval, error) {
 		buf := g.add(&cobj{kind: oArrayBuffer, bytes: append([]byte(nil), x...)})
 		return g.add(&cobj{kind: oView, s1: "Uint8Array", length: len(x), vals: []cval{buf}}), nil
 	case json.RawMessage:
-		var a any
-		if err := json.Unmarshal(x, &a); err != nil {
-			return cval{}, err
-		}
-		return g.value(reflect.ValueOf(a), depth+1)
+		return g.json(x)
 	case *js.Error:
 		if x == nil {
 			return cval{k: cNull}, nil
@@ -1043,16 +1055,68 @@ func (g *goSerializer) value(v reflect.Value, depth int) (cval, error) {
 		}
 		return ref, nil
 	}
-	// Structs and the rest: as encoding/json sees them.
+	// Structs and the rest: as encoding/json sees them (fields in order).
 	data, err := json.Marshal(v.Interface())
 	if err != nil {
 		return cval{}, fmt.Errorf("web: CloneFromGo: %w", err)
 	}
-	var a any
-	if err := json.Unmarshal(data, &a); err != nil {
-		return cval{}, err
+	return g.json(data)
+}
+
+// json converts JSON text, keeping the order of object members.
+func (g *goSerializer) json(data []byte) (cval, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var read func() (cval, error)
+	read = func() (cval, error) {
+		tok, err := dec.Token()
+		if err != nil {
+			return cval{}, err
+		}
+		switch x := tok.(type) {
+		case json.Delim:
+			if x == '[' {
+				rec := &cobj{kind: oArray, dense: true}
+				ref := g.add(rec)
+				for dec.More() {
+					cv, err := read()
+					if err != nil {
+						return cval{}, err
+					}
+					rec.keys = append(rec.keys, itoa(len(rec.vals)))
+					rec.vals = append(rec.vals, cv)
+				}
+				rec.length = len(rec.vals)
+				_, err := dec.Token()
+				return ref, err
+			}
+			rec := &cobj{kind: oObject}
+			ref := g.add(rec)
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return cval{}, err
+				}
+				cv, err := read()
+				if err != nil {
+					return cval{}, err
+				}
+				rec.keys = append(rec.keys, ToUSV(k.(string)))
+				rec.vals = append(rec.vals, cv)
+			}
+			_, err := dec.Token()
+			return ref, err
+		case json.Number:
+			f, err := x.Float64()
+			return cval{k: cNumber, num: f}, err
+		case string:
+			return cval{k: cString, s: ToUSV(x)}, nil
+		case bool:
+			return cval{k: cBool, b: x}, nil
+		}
+		return cval{k: cNull}, nil
 	}
-	return g.value(reflect.ValueOf(a), depth+1)
+	return read()
 }
 
 func errorName(n string) string {
@@ -1220,7 +1284,6 @@ func viewElementSize(name string) int {
 // ---- JS binding -----------------------------------------------------------
 
 func installCloneOps(r *js.Realm) {
-	rt := r.Runtime()
 	// structuredClone(value, transfer): serialize then deserialize in the
 	// same realm (HTML "structuredClone(value, options)").
 	r.SetOp("structuredClone", func(c sobek.FunctionCall) sobek.Value {
@@ -1235,7 +1298,6 @@ func installCloneOps(r *js.Realm) {
 		}
 		return v
 	})
-	_ = rt
 }
 
 // arrayValues reads the elements of a JS array.

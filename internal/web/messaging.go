@@ -357,7 +357,12 @@ func PortsToJS(r *js.Realm, ports []*Port) ([]sobek.Value, error) {
 // PortOf returns the Port behind a MessagePort object of r, or nil.
 func PortOf(r *js.Realm, v sobek.Value) *Port {
 	ref := portRefOf(r, v)
-	if ref == nil || ref.detached {
+	if ref == nil {
+		return nil
+	}
+	ref.p.pair.mu.Lock()
+	defer ref.p.pair.mu.Unlock()
+	if ref.detached {
 		return nil
 	}
 	return ref.p

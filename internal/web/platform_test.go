@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +208,127 @@ func TestGlobalsLazy(t *testing.T) {
 	plRunCases(t, r2, []plCase{
 		{`['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'Crypto', 'Performance', 'WorkerLocation', 'MessageEvent', 'MessagePort', 'MessageChannel'].map(n => typeof Object.getOwnPropertyDescriptor(globalThis, n).value)`, `["function","function","function","function","function","function","function","function","function","function"]`},
 		{`typeof Location`, `"undefined"`},
+	})
+}
+
+func TestEncodingAPI(t *testing.T) {
+	r, _ := newPlatformRealm(t, web.PlatformEnv{})
+	plRunCases(t, r, []plCase{
+		{`[...new TextEncoder().encode('a\u00e9\u20ac\uD83D\uDE00')]`, `[97,195,169,226,130,172,240,159,152,128]`},
+		{`[...new TextEncoder().encode('\uD800x')]`, `[239,191,189,120]`},
+		{`[...new TextEncoder().encode()]`, `[]`},
+		{`new TextEncoder().encode('x') instanceof Uint8Array`, `true`},
+		{`new TextEncoder().encoding`, `"utf-8"`},
+		{`const d = new Uint8Array(5); const r = new TextEncoder().encodeInto('a\u20ac\uD83D\uDE00', d); [r.read, r.written, ...d]`, `[2,4,97,226,130,172,0]`},
+		{`const d = new Uint8Array(8); const r = new TextEncoder().encodeInto('\uD83D\uDE00\uD800', d); [r.read, r.written]`, `[3,7]`},
+		{`const b = new Uint8Array(6); const r = new TextEncoder().encodeInto('hi', b.subarray(4)); [r.written, ...b]`, `[2,0,0,0,0,104,105]`},
+		{`try { new TextEncoder().encodeInto('x', new Uint16Array(2)); } catch (e) { e instanceof TypeError }`, `true`},
+		{`const d = new TextDecoder(); [d.encoding, d.fatal, d.ignoreBOM]`, `["utf-8",false,false]`},
+		{`const d = new TextDecoder(' Latin1 ', {fatal: true, ignoreBOM: 1}); [d.encoding, d.fatal, d.ignoreBOM]`, `["windows-1252",true,true]`},
+		{`try { new TextDecoder('bogus'); } catch (e) { [e.constructor.name, e.message] }`, `["RangeError","Failed to construct 'TextDecoder': The encoding label provided ('bogus') is invalid."]`},
+		{`try { new TextDecoder('iso-2022-kr'); } catch (e) { e instanceof RangeError }`, `true`},
+		{`new TextDecoder().decode(new Uint8Array([0xEF, 0xBB, 0xBF, 104, 105]))`, `"hi"`},
+		{`new TextDecoder('utf-8', {ignoreBOM: true}).decode(new Uint8Array([0xEF, 0xBB, 0xBF, 104])).length`, `2`},
+		{`new TextDecoder().decode(new Uint8Array([104, 105]).buffer)`, `"hi"`},
+		{`new TextDecoder().decode(new DataView(new Uint8Array([120, 104, 105]).buffer, 1))`, `"hi"`},
+		{`new TextDecoder().decode(new Uint16Array([0x6968]))`, `"hi"`},
+		{`new TextDecoder().decode()`, `""`},
+		{`try { new TextDecoder().decode('x'); } catch (e) { e instanceof TypeError }`, `true`},
+		{`try { new TextDecoder('utf-8', {fatal: true}).decode(new Uint8Array([0xFF])); } catch (e) { [e.constructor.name, e.message] }`, `["TypeError","Failed to execute 'decode' on 'TextDecoder': The encoded data was not valid for encoding utf-8"]`},
+		{`const d = new TextDecoder(); d.decode(new Uint8Array([0xE2, 0x82]), {stream: true}) + '|' + d.decode(new Uint8Array([0xAC]), {stream: true}) + '|' + d.decode()`, `"|€|"`},
+		{`const d = new TextDecoder(); d.decode(new Uint8Array([0xE2, 0x82]), {stream: true}); d.decode()`, `"�"`},
+		{`new TextDecoder('utf-16').decode(new Uint8Array([0xFF, 0xFE, 0x3D, 0xD8, 0x00, 0xDE]))`, `"😀"`},
+		{`new TextDecoder('utf-16be').decode(new Uint8Array([0, 0x41]))`, `"A"`},
+		{`Object.prototype.toString.call(new TextDecoder())`, `"[object TextDecoder]"`},
+	})
+}
+
+func TestBase64AndCrypto(t *testing.T) {
+	r, _ := newPlatformRealm(t, web.PlatformEnv{})
+	plRunCases(t, r, []plCase{
+		{`btoa('\u00ff\u00fe\u0000')`, `"//4A"`},
+		{`[...atob('//4A')].map(c => c.charCodeAt(0))`, `[255,254,0]`},
+		{`atob(' YW Jj ')`, `"abc"`},
+		{`atob(null) === atob('null')`, `true`},
+		{`try { btoa('\u0100'); } catch (e) { [e instanceof DOMException, e.name, e.code] }`, `[true,"InvalidCharacterError",5]`},
+		{`try { atob('a'); } catch (e) { e.name }`, `"InvalidCharacterError"`},
+		{`try { atob(); } catch (e) { e instanceof TypeError }`, `true`},
+		{`const a = new Uint32Array(8); crypto.getRandomValues(a) === a && a.some(x => x !== 0)`, `true`},
+		{`const a = new BigUint64Array(2); crypto.getRandomValues(a); typeof a[0]`, `"bigint"`},
+		{`crypto.getRandomValues(new Uint8Array(65536)).length`, `65536`},
+		{`try { crypto.getRandomValues(new Uint8Array(65537)); } catch (e) { [e.name, e.code, e instanceof DOMException] }`, `["QuotaExceededError",22,true]`},
+		{`try { crypto.getRandomValues(new Float64Array(1)); } catch (e) { [e.name, e.code] }`, `["TypeMismatchError",17]`},
+		{`try { crypto.getRandomValues(new DataView(new ArrayBuffer(1))); } catch (e) { e.name }`, `"TypeMismatchError"`},
+		{`try { crypto.getRandomValues([1]); } catch (e) { e instanceof TypeError }`, `true`},
+		{`/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID())`, `true`},
+		{`crypto.randomUUID() !== crypto.randomUUID()`, `true`},
+		{`[crypto instanceof Crypto, crypto === self.crypto, Object.prototype.toString.call(crypto)]`, `[true,true,"[object Crypto]"]`},
+		{`try { new Crypto(); } catch (e) { [e instanceof TypeError, e.message] }`, `[true,"Illegal constructor"]`},
+		{`try { Crypto.prototype.randomUUID.call({}); } catch (e) { e.message }`, `"Illegal invocation"`},
+		{`const d = Object.getOwnPropertyDescriptor(globalThis, 'crypto'); [typeof d.get, d.set, d.enumerable]`, `["function",null,true]`},
+	})
+}
+
+func TestPerformanceAndLocation(t *testing.T) {
+	origin := time.Now().Add(-1500 * time.Millisecond)
+	r, _ := newPlatformRealm(t, web.PlatformEnv{TimeOrigin: origin})
+	plRunCases(t, r, []plCase{
+		{`const a = performance.now(), b = performance.now(); a >= 1500 && a < 60000 && b >= a`, `true`},
+		{`Math.abs(performance.timeOrigin + performance.now() - Date.now()) < 50`, `true`},
+		{`performance.toJSON().timeOrigin === performance.timeOrigin`, `true`},
+		{`[performance instanceof Performance, performance instanceof EventTarget]`, `[true,true]`},
+		{`new Event('x').timeStamp >= 1500`, `true`},
+		{`try { new Performance(); } catch (e) { e.message }`, `"Illegal constructor"`},
+		{`self.performance = 1; performance`, `1`},
+		{`[location.href, location.origin, location.protocol, location.host, location.hostname, location.port, location.pathname, location.search, location.hash, String(location)]`,
+			`["https://sw.example/app/sw.js?v=1#frag","https://sw.example","https:","sw.example","sw.example","","/app/sw.js","?v=1","#frag","https://sw.example/app/sw.js?v=1#frag"]`},
+		{`[location instanceof WorkerLocation, typeof Location, Object.prototype.toString.call(location)]`, `[true,"undefined","[object WorkerLocation]"]`},
+		{`Object.getOwnPropertyDescriptor(WorkerLocation.prototype, 'href').set`, `undefined`},
+		{`origin`, `"https://sw.example"`},
+		{`self.origin = 'x'; origin`, `"x"`},
+	})
+
+	var navigated []string
+	w, _ := newPlatformRealm(t, web.PlatformEnv{Kind: "window", Location: "https://page.example/a/b?c", Navigate: func(u string, replace bool) error {
+		navigated = append(navigated, fmt.Sprint(u, " ", replace))
+		return nil
+	}})
+	plRunCases(t, w, []plCase{
+		{`[location instanceof Location, typeof WorkerLocation, location.pathname]`, `[true,"undefined","/a/b"]`},
+		{`location.assign('../x'); location.replace('https://other.example/'); location.hash = 'h'; location = '/root'; location.reload(); 1`, `1`},
+		{`try { location.assign('http://[::1'); } catch (e) { [e.name, e instanceof DOMException] }`, `["SyntaxError",true]`},
+		{`Object.getOwnPropertyDescriptor(globalThis, 'location').configurable`, `false`},
+	})
+	want := []string{"https://page.example/x false", "https://other.example/ true", "https://page.example/a/b?c#h false", "https://page.example/root false", "https://page.example/a/b?c true"}
+	if fmt.Sprint(navigated) != fmt.Sprint(want) {
+		t.Errorf("navigations %q, want %q", navigated, want)
+	}
+	h, _ := newPlatformRealm(t, web.PlatformEnv{Kind: "window", Location: "https://page.example/"})
+	plRunCases(t, h, []plCase{
+		{`try { location.reload(); } catch (e) { e.name }`, `"NotSupportedError"`},
+	})
+}
+
+func TestNavigatorHelper(t *testing.T) {
+	r, _ := newPlatformRealm(t, web.PlatformEnv{UserAgent: "Mozilla/5.0 swhost/1", Languages: []string{"fr-FR", "en"}, HardwareConcurrency: 4})
+	err := r.Do(context.Background(), func(rt *sobek.Runtime) error {
+		_, err := rt.RunString(`1`)
+		if err != nil {
+			return err
+		}
+		fn, _ := sobek.AssertFunction(r.Internal("defineNavigatorID"))
+		proto := rt.NewObject()
+		if _, err := fn(sobek.Undefined(), proto); err != nil {
+			return err
+		}
+		return rt.Set("nav", rt.CreateObject(proto))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plRunCases(t, r, []plCase{
+		{`[nav.userAgent, nav.appVersion, nav.appName, nav.product, nav.language, nav.languages, nav.onLine, nav.hardwareConcurrency]`,
+			`["Mozilla/5.0 swhost/1","5.0 swhost/1","Netscape","Gecko","fr-FR",["fr-FR","en"],true,4]`},
+		{`[nav.languages === nav.languages, Object.isFrozen(nav.languages)]`, `[true,true]`},
 	})
 }

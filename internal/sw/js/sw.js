@@ -177,6 +177,7 @@
   // done(rejected, reasons, extended) once its extend lifetime promises settle.
   internals.dispatchFunctional = (target, event, done) => {
     const st = extState.get(event);
+    if (!st) throw new TypeError(`dispatchFunctional: ${Object.prototype.toString.call(event)} is not an ExtendableEvent of this realm (${event instanceof ExtendableEvent})`);
     st.dispatching = true;
     try { dispatchTrusted(target, event); } finally { st.dispatching = false; }
     const report = () => done(st.rejected, st.reasons.map(internals.describeError), st.extended);

@@ -146,35 +146,40 @@
         }
       };
       const weakProtos = [WeakMap.prototype, WeakSet.prototype, WeakRefProto, FRProto];
+      // Iterators and generators have internal slots too.
+      const iterProtos = [getProto([][Symbol.iterator]()), getProto(new MapCtor().entries()), getProto(new SetCtor().values()),
+        getProto(''[Symbol.iterator]()), getProto(/x/[Symbol.matchAll]('')), getProto(function* () {}.prototype)];
       // DOMException is [Serializable] (WebIDL): name, message (and stack).
       if (apply(mapGet, serializers, ['DOMException']) === undefined) {
-    internals.registerSerializable(DOMException, (e) => {
-      const s = { name: e.name, message: e.message };
-      if (typeof e.stack === 'string') s.stack = e.stack;
-      return s;
-    }, (s) => {
-      const e = new DOMException(s.message, s.name);
-      if (s.stack !== undefined) defineProp(e, 'stack', { value: s.stack, writable: true, configurable: true });
-      return e;
-    });
+        internals.registerSerializable(DOMException, (e) => {
+          const s = { name: e.name, message: e.message };
+          if (typeof e.stack === 'string') s.stack = e.stack;
+          return s;
+        }, (s) => {
+          const e = new DOMException(s.message, s.name);
+          if (s.stack !== undefined) defineProp(e, 'stack', { value: s.stack, writable: true, configurable: true });
+          return e;
+        });
       }
+      const among = (list, p) => { for (let i = 0; i < list.length; i++) if (list[i] === p) return true; return false; };
       const v = {
         objectProto: ObjectProto,
         errorProtos: { Error: Error.prototype, EvalError: EvalError.prototype, RangeError: RangeError.prototype, ReferenceError: ReferenceError.prototype, SyntaxError: SyntaxError.prototype, TypeError: TypeError.prototype, URIError: URIError.prototype },
         Map: MapCtor,
         Set: SetCtor,
-        // classify: the interface of a platform object, "#DataView" and
-        // "#Weak" for built-ins with internal slots, or "".
+        // classify: the interface of a platform object, "#DataView",
+        // "#Slots" for other built-ins with internal slots, or "".
         classify(o) {
           if (!scanned) scanInterfaces();
           for (let p = getProto(o); p !== null; p = getProto(p)) {
             const n = apply(wmGet, ifaceNames, [p]);
             if (n !== undefined) return n;
             if (p === DVProto) { try { dvBuffer(o); return '#DataView'; } catch (e) { return ''; } }
-            if (weakProtos.includes(p)) {
-              try { apply(wmHas, o, [ObjectProto]); return '#Weak'; } catch (e) { /* not a WeakMap */ }
-              try { apply(wsHas, o, [ObjectProto]); return '#Weak'; } catch (e) { /* not a WeakSet */ }
-              if (p === WeakRefProto || p === FRProto) return '#Weak';
+            if (among(iterProtos, p)) return '#Slots';
+            if (among(weakProtos, p)) {
+              try { apply(wmHas, o, [ObjectProto]); return '#Slots'; } catch (e) { /* not a WeakMap */ }
+              try { apply(wsHas, o, [ObjectProto]); return '#Slots'; } catch (e) { /* not a WeakSet */ }
+              if (p === WeakRefProto || p === FRProto) return '#Slots';
               return '';
             }
           }
@@ -210,7 +215,6 @@
           if (stack !== undefined) defineProp(e, 'stack', { value: stack, writable: true, enumerable: false, configurable: true });
           return e;
         },
-        wrap(v) { return Object(v); },
         mapSet(m, k, val) { apply(mapSet, m, [k, val]); },
         setAdd(s, val) { apply(setAdd, s, [val]); },
         hostSerialize(name, o) {
@@ -763,15 +767,27 @@
     const toSource = (s) => {
       if (s === null || s === undefined) return null;
       if (handles.has(s) || (isWindow && s === global)) return s;
+      const SW = internals.ServiceWorker;
+      if (typeof SW === 'function' && s instanceof SW) return s;
       const ok = internals.isMessageEventSource;
       if (typeof ok === 'function' && ok(s)) return s;
       throw new TypeError("Failed to construct 'MessageEvent': The provided value is not of type '(MessagePort or ServiceWorker or WindowProxy)'.");
     };
 
+    // Events made by the platform skip the dictionary conversion: makeEvent
+    // passes one of these private dictionaries and the prepared state.
+    const PLAIN = freeze({ __proto__: null }), BUBBLES = freeze({ __proto__: null, bubbles: true });
+    const CANCELABLE = freeze({ __proto__: null, cancelable: true }), BOTH = freeze({ __proto__: null, bubbles: true, cancelable: true });
+    let prepared = null;
     class MessageEvent extends Event {
       constructor(type, eventInitDict = undefined) {
         requiredArgs(1, arguments.length, "Failed to construct 'MessageEvent'");
         super(type, eventInitDict);
+        if (prepared !== null && (eventInitDict === PLAIN || eventInitDict === BUBBLES || eventInitDict === CANCELABLE || eventInitDict === BOTH)) {
+          es(this).msg = prepared;
+          prepared = null;
+          return;
+        }
         const init = idl.dictionary(eventInitDict);
         // MessageEventInit members, in order: data, lastEventId, origin, ports, source.
         const data = init.data === undefined ? null : init.data;
@@ -831,9 +847,8 @@
     expose(MessageChannel, 'MessageChannel');
 
     const makeEvent = (type, data, origin, lastEventId, source, ports, bubbles, cancelable) => {
-      const e = new MessageEvent(type, { bubbles, cancelable });
-      es(e).msg = { data, origin, lastEventId, source, ports: freeze(ports) };
-      return e;
+      prepared = { data, origin, lastEventId, source, ports: freeze(ports) };
+      return new MessageEvent(type, bubbles ? (cancelable ? BOTH : BUBBLES) : (cancelable ? CANCELABLE : PLAIN));
     };
     messaging = {
       handle: (o) => apply(wmGet, handles, [o]),

@@ -1,0 +1,130 @@
+package swhost_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/swhost/swhost"
+	"github.com/swhost/swhost/internal/origins"
+)
+
+// benchScript is a ~50 KB service worker: a push handler and a lot of code
+// that is parsed but mostly not run, like a bundled worker.
+func benchScript(kb int) string {
+	var b strings.Builder
+	b.WriteString("let pushes = 0;\nself.addEventListener('push', (e) => { pushes++; });\nself.addEventListener('fetch', () => {});\n")
+	for i := 0; b.Len() < kb<<10; i++ {
+		fmt.Fprintf(&b, "function helper%d(a, b) { const o = { id: %d, name: 'helper' + a, list: [a, b, %d] }; return o.list.map((x) => x * 2).filter(Boolean).length + o.id; }\n", i, i, i)
+	}
+	return b.String()
+}
+
+func scriptServer(tb testing.TB, body string) *httptest.Server {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		// Each path is its own worker; the body is the same.
+		n.Add(1)
+		fmt.Fprint(w, body)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// BenchmarkRegisterActivate measures register() → activated for a 50 KB
+// script (fetch from a loopback server, compile, install and activate
+// events, persistence to memory).
+func BenchmarkRegisterActivate(b *testing.B) {
+	srv := scriptServer(b, benchScript(50))
+	h, err := swhost.New(context.Background(), swhost.Config{Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := h.Register(ctx, fmt.Sprintf("https://bench.example/r%d/sw.js", i), ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPush measures push events dispatched to one active worker, with
+// concurrent senders.
+func BenchmarkPush(b *testing.B) {
+	srv := scriptServer(b, benchScript(1))
+	h, err := swhost.New(context.Background(), swhost.Config{Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	ctx := context.Background()
+	if _, err := h.Register(ctx, "https://bench.example/sw.js", ""); err != nil {
+		b.Fatal(err)
+	}
+	data := []byte("hello")
+	b.ResetTimer()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := h.Push(ctx, "https://bench.example/", data); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pushes/s")
+}
+
+// BenchmarkWorkerMemory measures the heap each started worker keeps
+// (workers of one script share its compiled program).
+func BenchmarkWorkerMemory(b *testing.B) {
+	srv := scriptServer(b, benchScript(50))
+	h, err := swhost.New(context.Background(), swhost.Config{Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	ctx := context.Background()
+	const workers = 50
+	for i := 0; i < workers; i++ {
+		if _, err := h.Register(ctx, fmt.Sprintf("https://bench.example/m%d/sw.js", i), ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stopAll := func() {
+		for _, reg := range h.Core().Registrations() {
+			if w := reg.Active(); w != nil {
+				w.Stop()
+			}
+		}
+	}
+	var perWorker float64
+	for i := 0; i < b.N; i++ {
+		stopAll()
+		before := heapInUse()
+		for j := 0; j < workers; j++ {
+			if err := h.Push(ctx, fmt.Sprintf("https://bench.example/m%d/", j), nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		after := heapInUse()
+		perWorker = float64(after-before) / workers
+	}
+	b.ReportMetric(perWorker/1024, "KiB/worker")
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}

@@ -1,0 +1,1 @@
+self.addEventListener('push', (e) => console.log('other worker got: ' + e.data.text()));
