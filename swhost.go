@@ -13,11 +13,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/swhost/swhost/internal/cachestorage"
+	"github.com/swhost/swhost/internal/contentindex"
 	"github.com/swhost/swhost/internal/js"
 	"github.com/swhost/swhost/internal/origins"
+	"github.com/swhost/swhost/internal/store"
 	"github.com/swhost/swhost/internal/sw"
 )
 
@@ -45,6 +49,17 @@ type Config struct {
 	Console func(source Source, level, msg string)
 	// OnScriptError hears uncaught errors of pages and workers.
 	OnScriptError func(source Source, err *js.ScriptError)
+
+	// IndexIcons is "fetch" (default: icons are fetched and must decode)
+	// or "none" (icons are kept as given, never fetched).
+	IndexIcons string
+	// IndexLimits bound content index entries (zero fields: defaults).
+	IndexLimits contentindex.Limits
+	// IndexPolicy selects which entries the user agent displays (zero
+	// fields: defaults).
+	IndexPolicy contentindex.Policy
+	// ContentDeleteTimeout caps a contentdelete event (30 s by default).
+	ContentDeleteTimeout time.Duration
 }
 
 // Source names the realm a console line or error came from.
@@ -64,6 +79,9 @@ type Host struct {
 	log       *slog.Logger
 	transport *origins.Transport
 	core      *sw.Core
+	store     *store.Store
+	caches    *cachestorage.Storage
+	index     *contentindex.Index
 	closers   []func() error
 	front     frontClients
 
@@ -93,19 +111,67 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	}
 	h := &Host{cfg: cfg, log: cfg.Logger}
 	h.transport = origins.NewTransport(cfg.Transport, cfg.Origins...)
-	st, closeStore, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	h.closers = append(h.closers, closeStore)
+	h.store = st
+	h.closers = append(h.closers, st.Close)
+	h.caches = cachestorage.New(st)
+	icons := contentindex.IconsFetch
+	if cfg.IndexIcons != "" {
+		if icons, err = contentindex.ParseIconMode(cfg.IndexIcons); err != nil {
+			_ = h.closeAll()
+			return nil, err
+		}
+	}
+	deleteCap := cfg.ContentDeleteTimeout
+	if deleteCap <= 0 {
+		deleteCap = DefaultContentDeleteTimeout
+	}
+	h.index, err = contentindex.New(ctx, contentindex.Options{
+		Store:                ciStore{st},
+		Limits:               cfg.IndexLimits,
+		Policy:               cfg.IndexPolicy,
+		Icons:                icons,
+		ContentDeleteTimeout: deleteCap,
+		HasActiveWorker: func(regID string) bool {
+			reg := h.registration(regID)
+			return reg != nil && reg.Active() != nil
+		},
+		MatchRegistration: func(launchURL string) string {
+			if reg := h.core.Match(launchURL); reg != nil {
+				return contentindex.RegID(reg.ID)
+			}
+			return ""
+		},
+		HasFetchListener: func(regID string) bool {
+			reg := h.registration(regID)
+			if reg == nil {
+				return false
+			}
+			w := reg.Active()
+			return w != nil && w.HasEventListener("fetch")
+		},
+		FireContentDelete: func(ctx context.Context, regID string, d contentindex.Description) error {
+			return h.fireContentDelete(ctx, regID, d.ID, deleteCap)
+		},
+	})
+	if err != nil {
+		_ = h.closeAll()
+		return nil, fmt.Errorf("content index: %w", err)
+	}
+	h.closers = append(h.closers, h.index.Close)
 	core, err := sw.New(ctx, sw.Options{
 		Transport:       h.transport,
-		Store:           st.registrations,
+		Store:           regStore{st},
 		Logger:          cfg.Logger,
 		IdleTimeout:     cfg.IdleTimeout,
 		EventDeadline:   cfg.EventDeadline,
 		CPUBudget:       cfg.CPUBudget,
 		HeapGrowthLimit: cfg.HeapGrowthLimit,
+		RealmSetup:      []func(*sw.Env) error{h.caches.Install, h.index.Install},
+		Extensions:      []sw.Extension{hostExtension{h}},
 		Console: func(env *sw.Env, level, msg string) {
 			if cfg.Console != nil {
 				cfg.Console(sourceOf(env), level, msg)
@@ -120,6 +186,32 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	}
 	h.core = core
 	return h, nil
+}
+
+// DefaultContentDeleteTimeout caps a contentdelete event (the seed's
+// privacy section: the event may reveal the person's address after they
+// left the site).
+const DefaultContentDeleteTimeout = 30 * time.Second
+
+func (h *Host) registration(regID string) *sw.Registration {
+	id, err := strconv.ParseInt(regID, 10, 64)
+	if err != nil || h.core == nil {
+		return nil
+	}
+	return h.core.RegistrationByID(id)
+}
+
+// hostExtension hears the core's lifecycle changes for the features.
+type hostExtension struct{ h *Host }
+
+func (e hostExtension) RegistrationChanged(reg *sw.Registration, change sw.Change) {
+	switch change {
+	case sw.ChangeUnregistered:
+		// Unregistering removes the registration's entries and undisplays
+		// them; an update keeps them.
+		e.h.index.RemoveRegistration(contentindex.RegID(reg.ID))
+		_ = e.h.caches // caches belong to the origin, not the registration
+	}
 }
 
 func sourceOf(env *sw.Env) Source {

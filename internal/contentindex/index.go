@@ -113,12 +113,15 @@ type Index struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu       sync.Mutex // queues, deleting, closed
-	queues   map[string]*Queue
-	deleting map[string]int
-	closed   bool
+	// Lock order: dmu, then mu, then a Queue's mu, then delMu.
+	mu     sync.Mutex // queues, closed
+	queues map[string]*Queue
+	closed bool
 
-	// Display state, under dmu. Lock order: dmu, then a Queue's mu.
+	delMu    sync.Mutex // a leaf: asked under a Queue's mu (AllowAdd)
+	deleting map[string]int
+
+	// Display state, under dmu.
 	dmu       sync.Mutex
 	policy    Policy
 	k         int
@@ -231,9 +234,10 @@ func (x *Index) newQueue(regID string, recs []Record) *Queue {
 	})
 }
 
-// queue returns the registration's queue, making it if needed; nil if the
-// index is closed.
-func (x *Index) queue(regID string) *Queue {
+// reserve takes a slot in the registration's queue, making the queue if
+// create is set; nil if the index is closed or there is no queue. The slot
+// is taken under x.mu so that forget never drops a queue with slots.
+func (x *Index) reserve(regID string, create bool) *Ticket {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
@@ -241,10 +245,22 @@ func (x *Index) queue(regID string) *Queue {
 	}
 	q := x.queues[regID]
 	if q == nil {
+		if !create {
+			return nil
+		}
 		q = x.newQueue(regID, nil)
 		x.queues[regID] = q
 	}
-	return q
+	return q.Reserve()
+}
+
+// forget drops the registration's queue if it is empty and idle.
+func (x *Index) forget(regID string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if q := x.queues[regID]; q != nil && q.Len() == 0 && q.Pending() == 0 {
+		delete(x.queues, regID)
+	}
 }
 
 func (x *Index) existingQueue(regID string) *Queue {
@@ -264,24 +280,24 @@ func errAddDuringContentDelete() error {
 // AbortError (the spec's privacy consideration). UserDelete calls it itself;
 // a dispatcher firing contentdelete for another reason may too.
 func (x *Index) BeginContentDelete(regID string) (end func()) {
-	x.mu.Lock()
+	x.delMu.Lock()
 	x.deleting[regID]++
-	x.mu.Unlock()
+	x.delMu.Unlock()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			x.mu.Lock()
+			x.delMu.Lock()
 			if x.deleting[regID]--; x.deleting[regID] <= 0 {
 				delete(x.deleting, regID)
 			}
-			x.mu.Unlock()
+			x.delMu.Unlock()
 		})
 	}
 }
 
 func (x *Index) contentDeleteRunning(regID string) bool {
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	x.delMu.Lock()
+	defer x.delMu.Unlock()
 	return x.deleting[regID] > 0
 }
 
@@ -295,11 +311,10 @@ func (x *Index) Add(ctx context.Context, regID, scope string, d Description, env
 	if x.contentDeleteRunning(regID) {
 		return failedOp[struct{}](errAddDuringContentDelete())
 	}
-	q := x.queue(regID)
-	if q == nil {
+	t := x.reserve(regID, true)
+	if t == nil {
 		return failedOp[struct{}](errClosed())
 	}
-	t := q.Reserve()
 	d = d.Clone()
 	op := newOp[struct{}]()
 	go func() {
@@ -367,21 +382,21 @@ func (x *Index) prepare(ctx context.Context, regID, scope string, d Description,
 // Delete runs ContentIndex.delete(id): the entry is undisplayed and removed
 // in queue order (a no-op if absent).
 func (x *Index) Delete(regID, id string) *Op[struct{}] {
-	q := x.queue(regID)
-	if q == nil {
+	t := x.reserve(regID, true)
+	if t == nil {
 		return failedOp[struct{}](errClosed())
 	}
-	return q.Delete(id)
+	return t.Delete(id)
 }
 
 // GetAll runs ContentIndex.getAll(): the descriptions, as given, in the
 // entries' iteration order, after every earlier operation.
 func (x *Index) GetAll(regID string) *Op[[]Description] {
-	q := x.queue(regID)
-	if q == nil {
+	t := x.reserve(regID, true)
+	if t == nil {
 		return failedOp[[]Description](errClosed())
 	}
-	return q.GetAll()
+	return t.GetAll()
 }
 
 // UserDelete is the user agent's "delete a content index entry" (the person
@@ -390,11 +405,11 @@ func (x *Index) GetAll(regID string) *Op[[]Description] {
 // registration. The Op completes when the event is done, with its error; the
 // queue goes on meanwhile (the event's handler may call delete(id)).
 func (x *Index) UserDelete(regID, id string) *Op[struct{}] {
-	q := x.existingQueue(regID)
-	if q == nil {
+	t := x.reserve(regID, false)
+	if t == nil {
 		return failedOp[struct{}](errorf(NotFoundError, "there is no content index entry '%s'", id))
 	}
-	return q.Reserve().UserDelete(id, func(r Record) func() error {
+	return t.UserDelete(id, func(r Record) func() error {
 		end := x.BeginContentDelete(regID)
 		if x.opts.FireContentDelete == nil {
 			end()
@@ -412,11 +427,16 @@ func (x *Index) UserDelete(regID, id string) *Op[struct{}] {
 // RemoveRegistration removes (and undisplays) every entry of a registration
 // that went away, in queue order. No event is fired.
 func (x *Index) RemoveRegistration(regID string) *Op[struct{}] {
-	q := x.existingQueue(regID)
-	if q == nil {
+	t := x.reserve(regID, false)
+	if t == nil {
 		return failedOp[struct{}](nil)
 	}
-	return q.Clear()
+	op := newOp[struct{}]()
+	t.Clear().Then(func(_ struct{}, err error) {
+		x.forget(regID)
+		op.complete(struct{}{}, err)
+	})
+	return op
 }
 
 // Queue returns the registration's queue, or nil if it has none.
@@ -495,12 +515,11 @@ func (x *Index) Opened(regID, id string) error {
 	}
 	x.dmu.Lock()
 	x.opens[e.Origin]++
-	n := x.opens[e.Origin]
 	x.reselectLocked()
 	x.dmu.Unlock()
 	x.drain()
 	if os, ok := x.store.(OpenStore); ok {
-		return os.SaveOpens(x.ctx, e.Origin, n)
+		return os.RecordOpen(x.ctx, regID, id, e.Origin, x.opts.Now())
 	}
 	return nil
 }

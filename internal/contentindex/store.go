@@ -80,10 +80,13 @@ type Store interface {
 }
 
 // OpenStore may be implemented by a Store to persist how often the person
-// opened each origin's entries (the display policy's weighting).
+// opened (activated) each origin's entries, the display policy's weighting.
+// RecordOpen is called once per activation; LoadOpens returns the counts by
+// origin (a store counting per entry may sum its entries' counts by the
+// origin of their scope).
 type OpenStore interface {
+	RecordOpen(ctx context.Context, regID, id, origin string, at time.Time) error
 	LoadOpens(ctx context.Context) (map[string]int, error)
-	SaveOpens(ctx context.Context, origin string, count int) error
 }
 
 // MemStore is an in-memory Store (and OpenStore) for tests and for hosts
@@ -192,11 +195,11 @@ func (s *MemStore) LoadOpens(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// SaveOpens implements OpenStore.
-func (s *MemStore) SaveOpens(ctx context.Context, origin string, count int) error {
+// RecordOpen implements OpenStore.
+func (s *MemStore) RecordOpen(ctx context.Context, regID, id, origin string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.opens[origin] = count
+	s.opens[origin]++
 	return nil
 }
 

@@ -27,8 +27,12 @@ func (s *Store) writeBlob(sum, body []byte) error {
 		// renamed it, so sync the directory as that writer would.
 		return syncDir(dir)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+	newDir := false
+	if _, err := os.Stat(dir); err != nil { // made at Open; recreate if removed
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		newDir = true
 	}
 	f, err := os.CreateTemp(filepath.Join(s.blobs, "tmp"), filepath.Base(p)+"-*")
 	if err != nil {
@@ -52,7 +56,24 @@ func (s *Store) writeBlob(sum, body []byte) error {
 	if err := syncDir(dir); err != nil {
 		return err
 	}
-	return syncDir(s.blobs) // the xx/ directory may be new
+	if newDir {
+		return syncDir(s.blobs) // make the new xx/ entry durable
+	}
+	return nil
+}
+
+// makeBlobDirs creates blobs/tmp and the 256 fan-out directories once, so
+// that writing a blob only has to sync its own directory.
+func makeBlobDirs(root string) error {
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o700); err != nil {
+		return err
+	}
+	for i := range 256 {
+		if err := os.Mkdir(filepath.Join(root, fmt.Sprintf("%02x", i)), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
+	return syncDir(root)
 }
 
 func syncDir(dir string) error {

@@ -32,6 +32,9 @@ type Registration struct {
 	Extra          []byte // opaque to the store, for fields not modelled here
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Insert makes PutRegistration insert a new record with the caller's
+	// ID (the Service Workers core numbers registrations itself).
+	Insert bool
 }
 
 // Worker version states (ServiceWorkerState plus "parsed").
@@ -67,6 +70,8 @@ type Version struct {
 	Scripts   map[string]Script
 	Extra     []byte
 	CreatedAt time.Time
+	// Insert makes PutVersion insert a new record with the caller's ID.
+	Insert bool
 }
 
 // Script is one entry of a version's script resource map. Bodies are stored
@@ -118,19 +123,20 @@ func (tx *Tx) PutRegistration(r Registration) (int64, error) {
 		created = now
 	}
 	what := "store: put registration " + r.Scope
-	if r.ID != 0 {
+	if r.ID != 0 && !r.Insert {
 		if err := tx.checkOwnVersions(r.ID, r.ActiveVersionID, r.WaitingVersionID); err != nil {
 			return 0, fmt.Errorf("%s: %w", what, err)
 		}
 	} else if r.ActiveVersionID != 0 || r.WaitingVersionID != 0 {
 		return 0, fmt.Errorf("%s: %w: a new registration has no versions yet", what, ErrInvalid)
 	}
-	if r.ID == 0 {
-		res, err := tx.exec(`INSERT INTO registrations(storage_key, scope, update_via_cache, last_update_check,
+	if r.ID == 0 || r.Insert {
+		// Insert, with a store-assigned id or with the caller's (r.Insert).
+		res, err := tx.exec(`INSERT INTO registrations(id, storage_key, scope, update_via_cache, last_update_check,
 			active_version_id, waiting_version_id, nav_preload_enabled, nav_preload_header,
 			published, publish_origins, extra, created_at, updated_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-			r.StorageKey, r.Scope, r.UpdateViaCache, toNanos(r.LastUpdateCheck),
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			nullID(r.ID), r.StorageKey, r.Scope, r.UpdateViaCache, toNanos(r.LastUpdateCheck),
 			nullID(r.ActiveVersionID), nullID(r.WaitingVersionID), b2i(r.NavigationPreloadEnabled), r.NavigationPreloadHeader,
 			b2i(r.Published), string(origins), r.Extra, created, now)
 		if err != nil {
@@ -336,10 +342,10 @@ func (tx *Tx) putVersion(v Version, sums map[string][]byte) (int64, error) {
 		created = time.Now().UnixNano()
 	}
 	id := v.ID
-	if id == 0 {
-		res, err := tx.exec(`INSERT INTO versions(registration_id, script_url, type, state, has_fetch_handler,
-			extended_events, extra, created_at) VALUES (?,?,?,?,?,?,?,?)`,
-			v.RegistrationID, v.ScriptURL, v.Type, v.State, b2i(v.HasFetchHandler), string(ev), v.Extra, created)
+	if id == 0 || v.Insert {
+		res, err := tx.exec(`INSERT INTO versions(id, registration_id, script_url, type, state, has_fetch_handler,
+			extended_events, extra, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+			nullID(v.ID), v.RegistrationID, v.ScriptURL, v.Type, v.State, b2i(v.HasFetchHandler), string(ev), v.Extra, created)
 		if err != nil {
 			return 0, mapErr(err, what)
 		}
@@ -562,6 +568,12 @@ func (s *Store) GetVersion(ctx context.Context, id int64) (Version, error) {
 	return v, mapErr(err, "store: get version")
 }
 
+// GetVersion: see Store.GetVersion.
+func (tx *Tx) GetVersion(id int64) (Version, error) {
+	v, err := scanVersion(tx.queryRow(`SELECT `+verCols+` FROM versions WHERE id = ?`, id))
+	return v, mapErr(err, "store: get version")
+}
+
 // ListVersions lists registration regID's versions in creation order
 // (without scripts).
 func (s *Store) ListVersions(ctx context.Context, regID int64) ([]Version, error) {
@@ -569,6 +581,13 @@ func (s *Store) ListVersions(ctx context.Context, regID int64) ([]Version, error
 	if err != nil {
 		return nil, err
 	}
+	return listVersions(q, regID)
+}
+
+// ListVersions: see Store.ListVersions.
+func (tx *Tx) ListVersions(regID int64) ([]Version, error) { return listVersions(tx, regID) }
+
+func listVersions(q querier, regID int64) ([]Version, error) {
 	rows, err := q.query(`SELECT `+verCols+` FROM versions WHERE registration_id = ? ORDER BY id`, regID)
 	if err != nil {
 		return nil, mapErr(err, "store: list versions")

@@ -194,8 +194,9 @@ CREATE INDEX queue_ns ON queue(namespace, id);
 `,
 }
 
-// SchemaVersion is the schema version this build writes.
-var SchemaVersion = len(migrations)
+// SchemaVersion is the schema version (PRAGMA user_version) this build
+// writes.
+func SchemaVersion() int { return len(migrations) }
 
 func migrate(ctx context.Context, conn *sql.Conn, log *slog.Logger) error {
 	var v int

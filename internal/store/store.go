@@ -166,7 +166,7 @@ func open(ctx context.Context, dir string, opts Options, synchronous string) (*S
 	s := &Store{opts: opts, log: opts.Logger.With("component", "store"), dir: abs, unlock: unlock}
 	if opts.InlineBodyLimit >= 0 {
 		s.blobs = filepath.Join(abs, "blobs")
-		if err := os.MkdirAll(filepath.Join(s.blobs, "tmp"), 0o700); err != nil {
+		if err := makeBlobDirs(s.blobs); err != nil {
 			unlock()
 			return nil, fmt.Errorf("store: open %s: %w", dir, err)
 		}

@@ -71,7 +71,7 @@ func TestOpenCreatesDirAndWAL(t *testing.T) {
 	if err := s.wconn.QueryRowContext(context.Background(), "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys %d %v", fk, err)
 	}
-	if err := r.queryRow("PRAGMA user_version").Scan(&ver); err != nil || ver != SchemaVersion {
+	if err := r.queryRow("PRAGMA user_version").Scan(&ver); err != nil || ver != SchemaVersion() {
 		t.Fatalf("user_version %d %v", ver, err)
 	}
 }
@@ -88,7 +88,7 @@ func TestOpenTwiceLocked(t *testing.T) {
 func TestSchemaTooNew(t *testing.T) {
 	dir := t.TempDir()
 	s := openFile(t, dir, Options{})
-	if _, err := s.wconn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion+1)); err != nil {
+	if _, err := s.wconn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

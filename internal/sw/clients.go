@@ -24,6 +24,9 @@ type Client struct {
 	Origin    string
 	FrameType string
 	Created   time.Time
+	// ServedByWorker reports whether the client's navigation was answered
+	// by a service worker's fetch event.
+	ServedByWorker bool
 
 	mu         sync.Mutex
 	env        *Env

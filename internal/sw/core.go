@@ -120,8 +120,8 @@ type Core struct {
 	readyWaiters []readyWaiter
 	// changed is closed and replaced on every worker state change.
 	changed chan struct{}
-	closed       bool
-	wg           sync.WaitGroup
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 // New creates a core and loads persisted registrations.

@@ -195,6 +195,7 @@ func (c *Core) Navigate(ctx context.Context, req *web.Request, visible bool) (*w
 		if err != nil {
 			return nil, nil, fmt.Errorf("open %s: the service worker failed the navigation: %w", url, err)
 		}
+		cl.ServedByWorker = resp != nil
 	}
 	if resp == nil {
 		req.Redirect = "follow"

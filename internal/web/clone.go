@@ -520,16 +520,23 @@ var reflectTypeMapAny = reflect.TypeOf(map[string]any(nil))
 func (s *serializer) ordinary(o *sobek.Object, rec *cobj) (cval, error) {
 	ref := s.newObj(o, rec)
 	keys := o.Keys()
-	rec.keys = keys
-	rec.vals = make([]cval, len(keys))
-	for i, k := range keys {
-		// Let inputValue be ? value.[[Get]](key, value); outputValue be ?
+	rec.keys = keys[:0:len(keys)]
+	rec.vals = make([]cval, 0, len(keys))
+	for _, k := range keys {
+		// If ! HasOwnProperty(value, key) (a getter may have deleted it; Get
+		// returns nil for a property that does not exist at all): let
+		// inputValue be ? value.[[Get]](key, value) and outputValue be ?
 		// StructuredSerializeInternal(inputValue, forStorage, memory).
-		cv, err := s.value(o.Get(k))
+		v := o.Get(k)
+		if v == nil {
+			continue
+		}
+		cv, err := s.value(v)
 		if err != nil {
 			return cval{}, err
 		}
-		rec.vals[i] = cv
+		rec.keys = append(rec.keys, k)
+		rec.vals = append(rec.vals, cv)
 	}
 	return ref, nil
 }

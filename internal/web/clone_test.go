@@ -49,6 +49,7 @@ func TestStructuredClone(t *testing.T) {
 		{`const s = {}; const c = structuredClone({x: s, y: s, z: [s]}); [c.x === c.y, c.z[0] === c.x]`, `[true,true]`},
 		{`const o = Object.create({inherited: 1}); o.own = 2; Object.defineProperty(o, 'hidden', {value: 3, enumerable: false}); o[Symbol('s')] = 4; const c = structuredClone(o); [Object.keys(c), Object.getPrototypeOf(c) === Object.prototype]`, `[["own"],true]`},
 		{`const c = structuredClone({get g() { return 5; }}); Object.getOwnPropertyDescriptor(c, 'g').value`, `5`},
+		{`const o = {get a() { delete this.b; return 1; }, b: 2, c: 3}; Object.keys(structuredClone(o))`, `["a","c"]`},
 		{`const c = structuredClone(JSON.parse('{"__proto__": {"x": 1}}')); [Object.getPrototypeOf(c) === Object.prototype, c.__proto__.x]`, `[true,1]`},
 		{`class P { constructor() { this.a = 1; } m() {} } const c = structuredClone(new P()); [c instanceof P, c.a, Object.getPrototypeOf(c) === Object.prototype]`, `[false,1,true]`},
 		{`const c = structuredClone(Object.create(null)); Object.getPrototypeOf(c) === Object.prototype`, `true`},

@@ -2,8 +2,13 @@ package web
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	_ "embed"
 	"encoding/base64"
+	"hash"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -13,6 +18,21 @@ import (
 	"github.com/swhost/swhost/internal/js"
 )
 
+// platform.js (run by InstallPlatform) offers other preludes, on internals:
+//
+//   - expose(cls, name, opts): base.js's, wrapped to remember interface
+//     prototypes, by which structured clone recognises platform objects.
+//   - registerSerializable(cls, serialize, deserialize): make a JS interface
+//     [Serializable]; serialize(obj) returns a value that is itself cloned.
+//   - transferList(arg, where): the postMessage overloads' second argument
+//     (sequence<object> or StructuredSerializeOptions) as a list.
+//   - platformInterface(name): URL, TextDecoder, MessagePort, … (made on
+//     first use; internals[name] is set once made).
+//   - defineNavigatorID(proto, check): NavigatorID, NavigatorLanguage,
+//     NavigatorOnLine and NavigatorConcurrentHardware getters.
+//   - isMessageEventSource (set by others): accept more MessageEvent sources.
+//   - cloneOps, platformMessaging: used by clone.go and messaging.go.
+//
 //go:embed js/platform.js
 var platformSource string
 
@@ -170,6 +190,25 @@ func installMiscOps(r *js.Realm, st *platformState) {
 		return sobek.Undefined()
 	})
 	r.SetOp("randomUUID", func(sobek.FunctionCall) sobek.Value { return rt.ToValue(RandomUUID()) })
+	// digest(name, bufferSource) → ArrayBuffer, or null for an unknown
+	// algorithm (SubtleCrypto.digest; names match case-insensitively).
+	r.SetOp("digest", func(c sobek.FunctionCall) sobek.Value {
+		var h hash.Hash
+		switch strings.ToUpper(c.Argument(0).String()) {
+		case "SHA-1":
+			h = sha1.New()
+		case "SHA-256":
+			h = sha256.New()
+		case "SHA-384":
+			h = sha512.New384()
+		case "SHA-512":
+			h = sha512.New()
+		default:
+			return sobek.Null()
+		}
+		h.Write(bufferSourceBytes(rt, c.Argument(1)))
+		return rt.ToValue(rt.NewArrayBuffer(h.Sum(nil)))
+	})
 
 	// atob and btoa (HTML "Base64 utility methods").
 	r.SetOp("btoa", func(c sobek.FunctionCall) sobek.Value {

@@ -266,6 +266,8 @@ func TestBase64AndCrypto(t *testing.T) {
 		{`try { new Crypto(); } catch (e) { [e instanceof TypeError, e.message] }`, `[true,"Illegal constructor"]`},
 		{`try { Crypto.prototype.randomUUID.call({}); } catch (e) { e.message }`, `"Illegal invocation"`},
 		{`const d = Object.getOwnPropertyDescriptor(globalThis, 'crypto'); [typeof d.get, d.set, d.enumerable]`, `["function",null,true]`},
+		{`[crypto.subtle instanceof SubtleCrypto, crypto.subtle === crypto.subtle, typeof crypto.subtle.importKey]`, `[true,true,"undefined"]`},
+		{`try { new SubtleCrypto(); } catch (e) { e.message }`, `"Illegal constructor"`},
 	})
 }
 
@@ -331,4 +333,25 @@ func TestNavigatorHelper(t *testing.T) {
 			`["Mozilla/5.0 swhost/1","5.0 swhost/1","Netscape","Gecko","fr-FR",["fr-FR","en"],true,4]`},
 		{`[nav.languages === nav.languages, Object.isFrozen(nav.languages)]`, `[true,true]`},
 	})
+}
+
+func TestSubtleDigest(t *testing.T) {
+	r, c := newPlatformRealm(t, web.PlatformEnv{})
+	plRun(t, r, `
+		const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+		const data = new TextEncoder().encode('abc');
+		Promise.all([
+			crypto.subtle.digest('SHA-256', data).then(hex),
+			crypto.subtle.digest({name: 'sha-1'}, data.buffer).then(hex),
+			crypto.subtle.digest('SHA-512', new DataView(data.buffer)).then((b) => b.byteLength),
+			crypto.subtle.digest('SHA-384', new Uint8Array()).then((b) => b.byteLength),
+			crypto.subtle.digest('MD5', data).catch((e) => e.name),
+			crypto.subtle.digest({}, data).catch((e) => e.constructor.name),
+			crypto.subtle.digest('SHA-256', 'abc').catch((e) => e.constructor.name),
+		]).then((r) => console.log('digest ' + r.join(' ')));
+	`)
+	want := "digest ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad a9993e364706816aba3e25717850c26c9cd0d89d 64 48 NotSupportedError TypeError TypeError"
+	if got := plWaitLog(t, c, "digest"); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 }

@@ -478,8 +478,16 @@
       }
       sort() {
         const s = ps(this);
-        // Stable sort by name, comparing code units.
-        s.list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        // Stable sort by name, comparing code units (spelled out: the
+        // engine's < compares strings by code point).
+        s.list.sort((x, y) => {
+          const a = x[0], b = y[0], n = a.length < b.length ? a.length : b.length;
+          for (let i = 0; i < n; i++) {
+            const d = a.charCodeAt(i) - b.charCodeAt(i);
+            if (d !== 0) return d;
+          }
+          return a.length - b.length;
+        });
         update(s);
       }
       toString() { return serializeList(ps(this).list); }
@@ -583,9 +591,42 @@
 
   // ---- Crypto ------------------------------------------------------------------
   let cryptoObject = null;
-  const makeCrypto = lazyInterfaces(['Crypto'], () => {
+  const makeCrypto = lazyInterfaces(['Crypto', 'SubtleCrypto'], () => {
     need('misc');
-    const { taTag, isView, taByteLength } = intrinsics();
+    const { taTag, isView, taByteLength, abByteLength } = intrinsics();
+    let subtleObject = null;
+    // SubtleCrypto with digest() only (SHA-1, SHA-256, SHA-384, SHA-512);
+    // the key operations are not implemented, so feature tests for them
+    // fail cleanly.
+    class SubtleCrypto {
+      constructor(key) { if (key !== KEY) illegal(); }
+      digest(algorithm, data) {
+        // Errors of a promise-returning operation reject the promise.
+        try {
+          if (this !== subtleObject) throw illegalInvocation();
+          requiredArgs(2, arguments.length, "Failed to execute 'digest' on 'SubtleCrypto'");
+          // 1-2. Normalize the algorithm (a name or a dictionary with one).
+          let name;
+          if (typeof algorithm === 'object' && algorithm !== null) {
+            if (algorithm.name === undefined) throw new TypeError("Failed to execute 'digest' on 'SubtleCrypto': Algorithm: name: Missing or not a string");
+            name = idl.DOMString(algorithm.name);
+          } else {
+            name = idl.DOMString(algorithm);
+          }
+          // 3. Let data be a copy of the bytes held by the data parameter.
+          let isBuffer = isView(data);
+          if (!isBuffer && data !== null && typeof data === 'object') { try { abByteLength(data); isBuffer = true; } catch (e) { /* not an ArrayBuffer */ } }
+          if (!isBuffer) throw new TypeError("Failed to execute 'digest' on 'SubtleCrypto': parameter 2 is not of type '(ArrayBuffer or ArrayBufferView)'.");
+          const out = ops.digest(name, data);
+          if (out === null) throw new DOMException(`Failed to execute 'digest' on 'SubtleCrypto': Algorithm: Unrecognized name`, 'NotSupportedError');
+          return Promise.resolve(out);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      }
+    }
+    expose(SubtleCrypto, 'SubtleCrypto');
+    subtleObject = new SubtleCrypto(KEY);
     class Crypto {
       constructor(key) { if (key !== KEY) illegal(); }
       getRandomValues(array) {
@@ -610,10 +651,14 @@
         if (this !== cryptoObject) throw illegalInvocation();
         return ops.randomUUID();
       }
+      get subtle() {
+        if (this !== cryptoObject) throw illegalInvocation();
+        return subtleObject;
+      }
     }
     expose(Crypto, 'Crypto');
     cryptoObject = new Crypto(KEY);
-    return { Crypto };
+    return { Crypto, SubtleCrypto };
   });
   // [SameObject] readonly attribute Crypto crypto.
   defineProp(global, 'crypto', { get: () => cryptoObject || (makeCrypto(), cryptoObject), enumerable: true, configurable: true });
