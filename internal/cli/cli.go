@@ -57,6 +57,8 @@ func commands() []command {
 		{"run", "open a headless page and run its scripts", cmdRun},
 		{"push", "fire a push event at a registration", cmdPush},
 		{"registrations", "list registrations", cmdRegistrations},
+		{"index", "list, open (activate) and delete content index entries", cmdIndex},
+		{"grants", "list, allow, deny and revoke cross-origin discovery grants", cmdGrants},
 	}
 }
 
