@@ -1,8 +1,6 @@
 package swhost
 
 import (
-	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,7 +20,7 @@ type HandlerOptions struct {
 // Handler serves the user agent's UI and JSON API on the listen address
 // itself, and the front for hosted origins on <label>.localhost names.
 func (h *Host) Handler(opts HandlerOptions) http.Handler {
-	ui := ua.New(uaBackend{h}, ua.Options{Token: opts.Token, Addr: opts.Addr})
+	ui := ua.New(uiBackend{h: h, addr: opts.Addr}, ua.Options{Token: opts.Token, Addr: opts.Addr, Logger: h.log})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin, ok := h.frontOrigin(r.Host); ok {
 			h.serveFront(w, r, origin)
@@ -69,28 +67,4 @@ func (h *Host) frontOrigin(host string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-type uaBackend struct{ h *Host }
-
-func (b uaBackend) Registrations() []RegistrationInfo { return b.h.Registrations() }
-func (b uaBackend) Push(ctx context.Context, scope string, data []byte) error {
-	return b.h.Push(ctx, scope, data)
-}
-func (b uaBackend) Events() []EventRecord { return b.h.Events() }
-func (b uaBackend) Update(ctx context.Context, id int64) error {
-	reg := b.h.core.RegistrationByID(id)
-	if reg == nil {
-		return fmt.Errorf("no registration %d", id)
-	}
-	_, err := b.h.core.Update(ctx, reg)
-	return err
-}
-func (b uaBackend) Unregister(ctx context.Context, id int64) error {
-	reg := b.h.core.RegistrationByID(id)
-	if reg == nil {
-		return fmt.Errorf("no registration %d", id)
-	}
-	_, err := b.h.core.Unregister(ctx, reg)
-	return err
 }

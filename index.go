@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -81,7 +82,8 @@ func (h *Host) OpenEntry(ctx context.Context, regID, id string) (*Page, error) {
 
 // DeleteEntry is the user agent's delete (Content Index §4.1): undisplay,
 // remove, then fire contentdelete at the registration (starting its worker
-// if needed); it returns when the event is done.
+// if needed); it returns when the event is done. When the entry was removed
+// but the event failed, the error is a *ContentDeleteError.
 func (h *Host) DeleteEntry(ctx context.Context, regID, id string) error {
 	e, err := h.FindEntry(regID, id)
 	if err != nil {
@@ -100,11 +102,26 @@ func (h *Host) fireContentDelete(ctx context.Context, regID, id string, limit ti
 	}
 	end := h.index.BeginContentDelete(regID)
 	defer end()
-	_, err := h.core.DispatchTo(ctx, reg, sw.Event{Type: "contentdelete", Deadline: limit,
+	res, err := h.core.DispatchTo(ctx, reg, sw.Event{Type: "contentdelete", Deadline: limit,
 		Build: func(env *sw.Env, rt *sobek.Runtime) (sobek.Value, error) {
 			init := rt.NewObject()
 			_ = init.Set("id", id)
 			return sw.NewEvent(env, "ContentIndexEvent", "contentdelete", init)
 		}})
-	return err
+	switch {
+	case err != nil:
+		return &ContentDeleteError{Err: err}
+	case res.Rejected:
+		return &ContentDeleteError{Err: fmt.Errorf("a waitUntil promise rejected: %s", strings.Join(res.Reasons, "; "))}
+	}
+	return nil
 }
+
+// ContentDeleteError is DeleteEntry's error when the entry was deleted but
+// its contentdelete event failed (it timed out, a waitUntil promise
+// rejected, or the worker could not run it).
+type ContentDeleteError struct{ Err error }
+
+func (e *ContentDeleteError) Error() string { return "contentdelete event: " + e.Err.Error() }
+
+func (e *ContentDeleteError) Unwrap() error { return e.Err }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/swhost/swhost/internal/cachestorage"
 	"github.com/swhost/swhost/internal/contentindex"
+	"github.com/swhost/swhost/internal/discovery"
 	"github.com/swhost/swhost/internal/js"
 	"github.com/swhost/swhost/internal/origins"
 	"github.com/swhost/swhost/internal/store"
@@ -60,6 +61,18 @@ type Config struct {
 	IndexPolicy contentindex.Policy
 	// ContentDeleteTimeout caps a contentdelete event (30 s by default).
 	ContentDeleteTimeout time.Duration
+
+	// GrantMode is how cross-origin discovery grants are decided when none
+	// is recorded: "deny" (default, for unattended runs) or "prompt" (the
+	// discover() call waits for the person's answer through the UI, API
+	// or CLI, up to PromptTimeout).
+	GrantMode string
+	// Grants pre-allow discovery: "REQUESTING_ORIGIN=SCRIPT_URL".
+	Grants []string
+	// PromptTimeout bounds a grant prompt (default 2 minutes).
+	PromptTimeout time.Duration
+	// DiscoveryLimits bound foreign instances and discover() calls.
+	DiscoveryLimits discovery.Limits
 }
 
 // Source names the realm a console line or error came from.
@@ -82,6 +95,8 @@ type Host struct {
 	store     *store.Store
 	caches    *cachestorage.Storage
 	index     *contentindex.Index
+	discovery *discovery.Service
+	discBind  *discovery.Binding
 	closers   []func() error
 	front     frontClients
 
@@ -162,6 +177,28 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		return nil, fmt.Errorf("content index: %w", err)
 	}
 	h.closers = append(h.closers, h.index.Close)
+	mode, err := discovery.ParseMode(cfg.GrantMode)
+	if err != nil {
+		_ = h.closeAll()
+		return nil, err
+	}
+	rules, err := discovery.ParseGrantRules(cfg.Grants)
+	if err != nil {
+		_ = h.closeAll()
+		return nil, err
+	}
+	promptTimeout := cfg.PromptTimeout
+	if promptTimeout <= 0 {
+		promptTimeout = 2 * time.Minute
+	}
+	h.discovery, err = discovery.New(ctx, discovery.Options{Policy: discovery.Policy{Mode: mode, Allow: rules},
+		Limits: cfg.DiscoveryLimits, PromptTimeout: promptTimeout, Store: discStore{st}})
+	if err != nil {
+		_ = h.closeAll()
+		return nil, fmt.Errorf("discovery: %w", err)
+	}
+	h.closers = append(h.closers, h.discovery.Close)
+	h.discBind = discovery.NewBinding(h.discovery)
 	core, err := sw.New(ctx, sw.Options{
 		Transport:       h.transport,
 		Store:           regStore{st},
@@ -170,7 +207,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		EventDeadline:   cfg.EventDeadline,
 		CPUBudget:       cfg.CPUBudget,
 		HeapGrowthLimit: cfg.HeapGrowthLimit,
-		RealmSetup:      []func(*sw.Env) error{h.caches.Install, h.index.Install},
+		RealmSetup:      []func(*sw.Env) error{h.caches.Install, h.index.Install, h.discBind.Install},
 		Extensions:      []sw.Extension{hostExtension{h}},
 		Console: func(env *sw.Env, level, msg string) {
 			if cfg.Console != nil {
@@ -185,6 +222,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		return nil, err
 	}
 	h.core = core
+	h.discBind.SetCore(core)
 	return h, nil
 }
 
@@ -210,9 +248,13 @@ func (e hostExtension) RegistrationChanged(reg *sw.Registration, change sw.Chang
 		// Unregistering removes the registration's entries and undisplays
 		// them; an update keeps them.
 		e.h.index.RemoveRegistration(contentindex.RegID(reg.ID))
-		_ = e.h.caches // caches belong to the origin, not the registration
 	}
+	e.h.discBind.RegistrationChanged(reg, change)
 }
+
+// Discovery returns the cross-origin discovery service (grants, prompts,
+// publications).
+func (h *Host) Discovery() *discovery.Service { return h.discovery }
 
 func sourceOf(env *sw.Env) Source {
 	if env == nil {

@@ -19,22 +19,29 @@ import (
 // hostFlags are the flags every command that starts a host shares.
 type hostFlags struct {
 	origins   stringList
+	grants    stringList
+	grantMode string
 	data      string
 	cpuBudget time.Duration
 	idle      time.Duration
 	verbose   bool
+	index     indexFlags
 }
 
 func (h *hostFlags) register(fs *flag.FlagSet, dataDefault string) {
 	fs.Var(&h.origins, "origin", "map `ORIGIN=DIR|URL` (repeatable), e.g. https://news.example=./examples/news")
 	fs.StringVar(&h.data, "data", dataDefault, "directory of the host's database (empty: in memory)")
+	fs.Var(&h.grants, "grant", "allow `ORIGIN=SCRIPTURL`: pages of ORIGIN may discover the published worker SCRIPTURL (repeatable)")
+	fs.StringVar(&h.grantMode, "grants", "deny", "how discovery grants are decided when none is recorded: deny or prompt")
 	fs.DurationVar(&h.cpuBudget, "cpu-budget", 0, "longest one script task may run (default 5s)")
 	fs.DurationVar(&h.idle, "idle-timeout", 0, "stop workers idle this long (default 30s)")
 	fs.BoolVar(&h.verbose, "v", false, "verbose logs")
+	h.index.register(fs)
 }
 
 func (h *hostFlags) config(e *Env) (swhost.Config, error) {
-	cfg := swhost.Config{DataDir: h.data, CPUBudget: h.cpuBudget, IdleTimeout: h.idle, Logger: logger(e, h.verbose)}
+	cfg := swhost.Config{DataDir: h.data, CPUBudget: h.cpuBudget, IdleTimeout: h.idle, Logger: logger(e, h.verbose),
+		Grants: h.grants, GrantMode: h.grantMode}
 	for _, o := range h.origins {
 		m, err := origins.ParseMapping(o)
 		if err != nil {

@@ -78,19 +78,19 @@ func (x *Index) Install(env *sw.Env) error {
 
 // descriptionToJS converts a ContentDescription to a JS object as WebIDL
 // does: members in lexicographic order, optional image members only when
-// present.
+// present (given, even empty).
 func descriptionToJS(rt *sobek.Runtime, d Description) *sobek.Object {
 	icons := make([]any, len(d.Icons))
 	for i, ic := range d.Icons {
 		o := rt.NewObject()
-		if ic.Label != "" {
+		if ic.HasLabel() {
 			_ = o.Set("label", ic.Label)
 		}
-		if ic.Sizes != "" {
+		if ic.HasSizes() {
 			_ = o.Set("sizes", ic.Sizes)
 		}
 		_ = o.Set("src", ic.Src)
-		if ic.Type != "" {
+		if ic.HasType() {
 			_ = o.Set("type", ic.Type)
 		}
 		icons[i] = o

@@ -342,10 +342,16 @@ func ImageResourceFromValue(v any) (ImageResource, error) {
 		if r.Label, err = DOMString(x); err != nil {
 			return r, memberErr(dict, "label", err)
 		}
+		if r.Label == "" {
+			r.Empty |= EmptyLabel
+		}
 	}
 	if x, ok := present(m, "sizes"); ok {
 		if r.Sizes, err = DOMString(x); err != nil {
 			return r, memberErr(dict, "sizes", err)
+		}
+		if r.Sizes == "" {
+			r.Empty |= EmptySizes
 		}
 	}
 	if x, ok := present(m, "src"); ok {
@@ -359,6 +365,9 @@ func ImageResourceFromValue(v any) (ImageResource, error) {
 		if r.Type, err = DOMString(x); err != nil {
 			return r, memberErr(dict, "type", err)
 		}
+		if r.Type == "" {
+			r.Empty |= EmptyType
+		}
 	}
 	return r, nil
 }
@@ -369,13 +378,13 @@ func (d Description) Value() map[string]any {
 	icons := make([]any, len(d.Icons))
 	for i, ic := range d.Icons {
 		m := map[string]any{"src": ic.Src}
-		if ic.Sizes != "" {
+		if ic.HasSizes() {
 			m["sizes"] = ic.Sizes
 		}
-		if ic.Type != "" {
+		if ic.HasType() {
 			m["type"] = ic.Type
 		}
-		if ic.Label != "" {
+		if ic.HasLabel() {
 			m["label"] = ic.Label
 		}
 		icons[i] = m

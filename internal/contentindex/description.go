@@ -18,7 +18,30 @@ type ImageResource struct {
 	Sizes string `json:"sizes,omitempty"`
 	Type  string `json:"type,omitempty"`
 	Label string `json:"label,omitempty"`
+	// Empty marks the optional members that were given as empty strings
+	// (EmptySizes, EmptyType, EmptyLabel): present, unlike absent ones, so
+	// getAll gives them back.
+	Empty EmptyMembers `json:"empty,omitempty"`
 }
+
+// EmptyMembers is a set of ImageResource's optional members.
+type EmptyMembers uint8
+
+// The optional members of ImageResource.
+const (
+	EmptySizes EmptyMembers = 1 << iota
+	EmptyType
+	EmptyLabel
+)
+
+// has reports whether the optional member (its value v, its bit m) is
+// present: not empty, or given empty.
+func (r ImageResource) has(v string, m EmptyMembers) bool { return v != "" || r.Empty&m != 0 }
+
+// HasSizes, HasType and HasLabel report whether the member was given.
+func (r ImageResource) HasSizes() bool { return r.has(r.Sizes, EmptySizes) }
+func (r ImageResource) HasType() bool  { return r.has(r.Type, EmptyType) }
+func (r ImageResource) HasLabel() bool { return r.has(r.Label, EmptyLabel) }
 
 // The values of the ContentCategory enum.
 const (

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"runtime/metrics"
 	"sync"
 	"time"
@@ -48,6 +49,14 @@ var ErrHeapLimit = errors.New("script exceeded its heap limit")
 
 // ErrStackOverflow is the cause of a task abandoned at the call-depth limit.
 var ErrStackOverflow = errors.New("maximum call stack size exceeded")
+
+// ErrEnginePanic is the cause of a task abandoned because the engine (or a
+// native operation) panicked.
+var ErrEnginePanic = errors.New("internal engine error")
+
+// ErrTaskAbandoned is what Do returns when its task did not finish: it was
+// interrupted or the engine panicked (the realm reported why).
+var ErrTaskAbandoned = errors.New("script task abandoned")
 
 // ErrClosed is returned when work is posted to a closed realm.
 var ErrClosed = errors.New("realm is closed")
@@ -195,7 +204,20 @@ func (r *Realm) Enqueue(task func()) bool {
 // Do runs fn as a task and waits for it, or for ctx.
 func (r *Realm) Do(ctx context.Context, fn func(rt *sobek.Runtime) error) error {
 	res := make(chan error, 1)
-	if !r.Enqueue(func() { res <- fn(r.rt) }) {
+	task := func() {
+		done := false
+		defer func() {
+			if !done {
+				// fn panicked (the loop reports it); the caller still
+				// gets an answer.
+				res <- ErrTaskAbandoned
+			}
+		}()
+		err := fn(r.rt)
+		done = true
+		res <- err
+	}
+	if !r.Enqueue(task) {
 		return ErrClosed
 	}
 	select {
@@ -400,7 +422,12 @@ func (r *Realm) handlePanic(p any) {
 	case sobek.Value:
 		r.ReportValue(e)
 	default:
-		panic(p)
+		// A Go panic inside the engine (a bug of the engine or of a native
+		// operation) must not take the process down. The realm's state is
+		// unknown after it, so the task is reported like an interrupted one
+		// and the realm's owner ends it.
+		r.log.Error("engine panic in a script task", "realm", r.opts.Name, "panic", p, "stack", string(debug.Stack()))
+		r.report(&ScriptError{Kind: "interrupted", Message: fmt.Sprintf("internal engine error: %v", p), Cause: ErrEnginePanic})
 	}
 }
 

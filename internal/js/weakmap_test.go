@@ -2,6 +2,7 @@ package js
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"testing"
 
@@ -66,5 +67,27 @@ func TestWeakMapSurvivesGC(t *testing.T) {
 	}
 	if lost != 0 {
 		t.Fatalf("WeakMap lost %d entries of live keys", lost)
+	}
+}
+
+// TestEnginePanicIsReported: a script that makes the engine panic (sobek
+// mishandles `arguments` read only inside an arrow function) is reported as
+// an error of its task; the process and the loop go on.
+func TestEnginePanicIsReported(t *testing.T) {
+	var got []*ScriptError
+	r := NewRealm(Options{Name: "panic", OnError: func(se *ScriptError) { got = append(got, se) }})
+	defer r.Close()
+	err := r.Do(context.Background(), func(rt *sobek.Runtime) error {
+		_, err := rt.RunString(`function f(a) { return (() => arguments.length)(); } f(1, 2);`)
+		return err
+	})
+	if !errors.Is(err, ErrTaskAbandoned) {
+		t.Fatalf("Do: %v, want ErrTaskAbandoned", err)
+	}
+	if err := r.Do(context.Background(), func(*sobek.Runtime) error { return nil }); err != nil {
+		t.Fatalf("the loop stopped: %v", err)
+	}
+	if len(got) != 1 || got[0].Kind != "interrupted" || !errors.Is(got[0], ErrEnginePanic) {
+		t.Fatalf("reports: %+v", got)
 	}
 }

@@ -374,3 +374,46 @@ func (e *Env) deliverToClient(task func()) {
 	e.mu.Unlock()
 	e.Realm.Enqueue(task)
 }
+
+// WorkerObject returns the realm's ServiceWorker object for w ("get the
+// service worker object"), or null. Call on the realm's loop.
+func (e *Env) WorkerObject(w *Worker) sobek.Value {
+	if w == nil {
+		return sobek.Null()
+	}
+	return e.internalCall("getWorker", workerDesc(e.Realm.Runtime(), w.info()))
+}
+
+// CallInternal calls a function of the realm's internals object with Go
+// arguments (converted by the engine); call on the realm's loop.
+func (e *Env) CallInternal(name string, args ...any) (sobek.Value, error) {
+	return e.callInternal(name, args...)
+}
+
+// SerializeMessage runs StructuredSerializeWithTransfer for a postMessage
+// in this realm (transfer is a JS array or undefined).
+func (e *Env) SerializeMessage(message, transfer sobek.Value) (*web.Cloned, error) {
+	return serializeMessage(e.Realm, message, transfer)
+}
+
+// DeserializeMessage returns a message's data and its MessagePorts (a JS
+// array) in this realm.
+func (e *Env) DeserializeMessage(m *web.Cloned) (data, ports sobek.Value, err error) {
+	return deserializeMessage(e.Realm, m)
+}
+
+// NewMessageEvent makes a MessageEvent in this realm.
+func (e *Env) NewMessageEvent(typ string, data, source, ports sobek.Value, origin string) sobek.Value {
+	return newMessageEvent(e, typ, data, source, ports, origin)
+}
+
+// Envs lists the live realms (pages and running workers).
+func (c *Core) Envs() []*Env {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Env, 0, len(c.envs))
+	for e := range c.envs {
+		out = append(out, e)
+	}
+	return out
+}

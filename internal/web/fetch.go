@@ -904,6 +904,9 @@ func RequestToJS(r *js.Realm, req *Request) sobek.Value {
 func RequestFromJS(r *js.Realm, v sobek.Value, opts ...ConvertOption) (*Request, error) {
 	fr := fetchStateOf(r)
 	if !fr.is(fr.isRequest, v) {
+		if v == nil {
+			return nil, js.TypeError("The provided value is not of type 'Request'.")
+		}
 		if _, isString := v.Export().(string); !isString || !hasOption(opts, AcceptURLString) {
 			return nil, js.TypeError("The provided value is not of type 'Request'.")
 		}

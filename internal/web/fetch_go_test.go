@@ -18,7 +18,10 @@ import (
 // onLoop runs fn as a task of r and waits for it.
 func loopDo(t testing.TB, r *js.Realm, fn func(rt *sobek.Runtime) error) {
 	t.Helper()
-	if err := r.Do(context.Background(), fn); err != nil {
+	// A task that is interrupted never answers Do: bound the wait.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.Do(ctx, fn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -110,6 +113,9 @@ func TestRequestFromJS(t *testing.T) {
 		}
 		if _, err := web.RequestFromJS(r, rt.NewObject(), web.AcceptURLString); !isTypeError(err) {
 			t.Errorf("object: %v", err)
+		}
+		if _, err := web.RequestFromJS(r, nil, web.AcceptURLString); !isTypeError(err) {
+			t.Errorf("nil: %v", err)
 		}
 		if _, err := web.RequestFromJS(r, sobek.Undefined()); !isTypeError(err) {
 			t.Errorf("undefined: %v", err)

@@ -191,6 +191,8 @@ func TestFetchAPI(t *testing.T) {
 			}},
 		{"response clone", `const r = await fetch('/data'); const c = r.clone(); return [await r.text(), await c.text(), c.type, c.url];`,
 			`["hello","hello","basic","https://app.example/data"]`, nil},
+		{"copy headers of a fetched response", `const r = await fetch('/data'); const h = new Headers(r.headers); h.set('x-b', '2'); return [...h];`,
+			`[["content-type","text/plain"],["x-a","1"],["x-b","2"]]`, nil},
 		{"immutable headers", `(await fetch('/data')).headers.set('a', 'b');`, `threw TypeError: Failed to execute 'set' on 'Headers': Headers are immutable`, nil},
 	}
 	if err := r.Do(context.Background(), func(rt *sobek.Runtime) error {
@@ -447,4 +449,27 @@ func TestNetworkFetcher(t *testing.T) {
 			t.Errorf("got  %s\nwant %s", got, want)
 		}
 	})
+}
+
+// A service worker passing its fetch event's navigation request on.
+func TestFetchNavigationRequest(t *testing.T) {
+	net := newFakeNet()
+	net.routes["https://other.example/nav"] = func(_ context.Context, req *web.Request) (*web.Response, error) {
+		return &web.Response{Type: "opaqueredirect", Status: 302, Header: http.Header{"Location": {"/elsewhere"}}, URLList: []string{req.URL}}, nil
+	}
+	r, _ := newFetchRealm(t, web.FetchEnv{Fetcher: net, ServiceWorker: true})
+	loopDo(t, r, func(rt *sobek.Runtime) error {
+		_ = rt.Set("navReq", web.RequestToJS(r, &web.Request{Method: "POST", URL: "https://other.example/plain", Mode: "navigate", Redirect: "manual",
+			Destination: "document", Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte("a=1"), HasBody: true}))
+		_ = rt.Set("navReq2", web.RequestToJS(r, &web.Request{URL: "https://other.example/nav", Mode: "navigate", Redirect: "manual"}))
+		return nil
+	})
+	got := evalAsync(t, r, `const a = await fetch(navReq); const b = await fetch(navReq2);
+		return [a.type, a.status, await a.text(), navReq.bodyUsed, b.type, b.status, b.url, b.headers.has('location')];`)
+	if want := `["basic",200,"secret",true,"opaqueredirect",0,"https://other.example/nav",false]`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if req := net.seen[0]; req.Mode != "navigate" || string(req.Body) != "a=1" || req.Method != "POST" || req.Destination != "document" || req.ServiceWorkers != "none" {
+		t.Errorf("%+v", req)
+	}
 }

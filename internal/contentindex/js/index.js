@@ -49,16 +49,19 @@
   class ContentIndex {
     constructor() { illegalConstructor(); }
     add(description) {
+      // (arguments is read outside the arrow: the engine mishandles it there.)
+      const n = arguments.length;
       return promised(() => {
         const r = rid(this);
-        requiredArgs(1, arguments.length, "Failed to execute 'add' on 'ContentIndex'");
+        requiredArgs(1, n, "Failed to execute 'add' on 'ContentIndex'");
         return ops.indexAdd(r, contentDescription(description));
       });
     }
     delete(id) {
+      const n = arguments.length;
       return promised(() => {
         const r = rid(this);
-        requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'ContentIndex'");
+        requiredArgs(1, n, "Failed to execute 'delete' on 'ContentIndex'");
         return ops.indexDelete(r, idl.DOMString(id));
       });
     }

@@ -102,14 +102,15 @@
   const regExtensions = [];
   internals.addRegistrationAttribute = (name, make) => {
     regExtensions.push(name);
-    Object.defineProperty(ServiceWorkerRegistration.prototype, name, {
-      enumerable: true, configurable: true,
-      get() {
+    // An accessor of an object literal: the getter is named "get <name>" (WebIDL).
+    const { get } = Object.getOwnPropertyDescriptor({
+      get [name]() {
         const s = priv(this, ServiceWorkerRegistration);
         if (!(name in s.ext)) s.ext[name] = make(s.id, this);
         return s.ext[name];
       },
-    });
+    }, name);
+    Object.defineProperty(ServiceWorkerRegistration.prototype, name, { enumerable: true, configurable: true, get });
   };
   internals.registrationId = (reg) => priv(reg, ServiceWorkerRegistration).id;
   function getRegistration(desc) {

@@ -16,12 +16,14 @@
   // ---- bytes -----------------------------------------------------------------
   const encode = (s) => new Uint8Array(ops.fetchEncode(s)); // UTF-8 encode of a USVString
   const decode = (u8) => ops.fetchDecode(u8); // UTF-8 decode (BOM stripped, U+FFFD for errors)
+  // concat joins chunks into a new array (chunks from script are copied:
+  // script may change them, and Go may be reading the result).
   function concat(chunks, total) {
-    if (chunks.length === 1) return chunks[0];
-    if (total === undefined) { total = 0; for (const c of chunks) total += c.byteLength; }
+    if (chunks.length === 1) return chunks[0].slice();
+    if (total === undefined) { total = 0; for (let i = 0; i < chunks.length; i++) total += chunks[i].byteLength; }
     const out = new Uint8Array(total);
     let off = 0;
-    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
+    for (let i = 0; i < chunks.length; i++) { out.set(chunks[i], off); off += chunks[i].byteLength; }
     return out;
   }
   const isBufferSource = (v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v);
@@ -82,7 +84,8 @@
         }
       },
     };
-    for (const k of Object.keys(methods)) Object.defineProperty(cls.prototype, k, { value: methods[k], writable: true, enumerable: false, configurable: true });
+    const keys = Object.keys(methods);
+    for (let i = 0; i < keys.length; i++) Object.defineProperty(cls.prototype, keys[i], { value: methods[keys[i]], writable: true, enumerable: false, configurable: true });
     Object.defineProperty(cls.prototype, Symbol.iterator, { value: methods.entries, writable: true, enumerable: false, configurable: true });
   }
 
@@ -559,7 +562,7 @@
       else if (blobState.has(p)) chunks.push(blobState.get(p).bytes);
       else chunks.push(copyBufferSource(p));
     }
-    return chunks.length ? concat(chunks) : EMPTY;
+    return chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0] : concat(chunks); // parts are never changed: no copy
   }
   function convertBlobArgs(blobParts, options, what) {
     const parts = blobParts === undefined ? [] : idl.sequence(blobParts, convertBlobPart, `${what}: The provided value`);
@@ -718,19 +721,49 @@
 
   // ---- Headers (Fetch §5.1) ------------------------------------------------------
   // A header list is an array of [name, lowercased name, value].
-  const hdrState = new WeakMap(); // Headers → { list, guard, version, sorted, sortedVersion }
-  function hds(h) { const s = hdrState.get(h); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  // A headers state is { list, guard, version, sorted, sortedVersion };
+  // one made from Go has list null until needed and { flat, filter,
+  // exposed } to build it (the basic or CORS filter applied then).
+  const hdrState = new WeakMap(); // Headers → headers state
+  function hds(h) { const s = hdrState.get(h); if (!s) throw new TypeError('Illegal invocation'); if (s.list === null) hlist(s); return s; }
+  const newHeaderState = (list, guard) => ({ list, guard, version: 0, sorted: null, sortedVersion: -1 });
+  function hlist(st) {
+    if (st.list === null) {
+      const f = st.flat, list = [];
+      for (let i = 0; i < f.length; i += 2) {
+        const l = f[i].toLowerCase();
+        if (st.filter === 'basic' && isForbiddenResponseName(l)) continue;
+        if (st.filter === 'cors' && !(safelistedResponseNames[l] === true || (st.exposed[l] === true && !isForbiddenResponseName(l)))) continue;
+        list.push([f[i], l, f[i + 1]]);
+      }
+      st.list = list;
+      st.flat = null;
+    }
+    return st.list;
+  }
+  // The Headers object over a headers state.
+  function wrapHeaders(st) {
+    const h = Object.create(Headers.prototype);
+    hdrState.set(h, st);
+    return h;
+  }
+  function flatOf(st) {
+    if (st.list === null && !st.filter) return st.flat;
+    const flat = [];
+    const list = hlist(st);
+    for (let i = 0; i < list.length; i++) flat.push(list[i][0], list[i][2]);
+    return flat;
+  }
   const tokenRE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   const isToken = (s) => tokenRE.test(s);
   const normalizeValue = (v) => v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
   const invalidValueRE = /[\0\n\r]/;
-  const forbiddenRequestNames = new Set(['accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method',
-    'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive', 'origin', 'referer', 'set-cookie',
-    'te', 'trailer', 'transfer-encoding', 'upgrade', 'via']);
+  const nameSet = (names) => { const o = Object.create(null); for (let i = 0; i < names.length; i++) o[names[i]] = true; return o; };
+  const forbiddenRequestNames = nameSet(['accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method', 'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive', 'origin', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via']);
   const forbiddenMethod = (m) => { const u = m.toUpperCase(); return u === 'CONNECT' || u === 'TRACE' || u === 'TRACK'; };
   // Fetch "forbidden request-header".
   function isForbiddenRequestHeader(lname, value) {
-    if (forbiddenRequestNames.has(lname) || lname.startsWith('proxy-') || lname.startsWith('sec-')) return true;
+    if (forbiddenRequestNames[lname] === true || lname.startsWith('proxy-') || lname.startsWith('sec-')) return true;
     if (lname === 'x-http-method' || lname === 'x-http-method-override' || lname === 'x-method-override') {
       for (const m of value.split(',')) if (forbiddenMethod(m.replace(/^[\t ]+|[\t ]+$/g, ''))) return true;
     }
@@ -761,13 +794,13 @@
         return false;
     }
   }
-  const noCORSNames = new Set(['accept', 'accept-language', 'content-language', 'content-type']);
-  const isNoCORSSafelistedRequestHeader = (lname, value) => noCORSNames.has(lname) && isCORSSafelistedRequestHeader(lname, value);
-  const safelistedResponseNames = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma']);
+  const noCORSNames = nameSet(['accept', 'accept-language', 'content-language', 'content-type']);
+  const isNoCORSSafelistedRequestHeader = (lname, value) => noCORSNames[lname] === true && isCORSSafelistedRequestHeader(lname, value);
+  const safelistedResponseNames = nameSet(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma']);
 
   function listGet(list, lname) {
     let out = null;
-    for (const e of list) if (e[1] === lname) out = out === null ? e[2] : out + ', ' + e[2];
+    for (let i = 0; i < list.length; i++) if (list[i][1] === lname) out = out === null ? list[i][2] : out + ', ' + list[i][2];
     return out;
   }
   const listContains = (list, lname) => list.some((e) => e[1] === lname);
@@ -781,11 +814,6 @@
   }
   const copyList = (list) => list.map((e) => [e[0], e[1], e[2]]);
   function removePrivilegedNoCORS(st) { listDelete(st.list, 'range'); }
-  function newHeaders(list, guard) {
-    const h = Object.create(Headers.prototype);
-    hdrState.set(h, { list, guard, version: 0, sorted: null, sortedVersion: -1 });
-    return h;
-  }
   // Fetch "validate" (for append and set): false means ignore silently.
   function validateHeader(st, name, value, op) {
     if (!isToken(name)) throw new TypeError(`Failed to execute '${op}' on 'Headers': Invalid name`);
@@ -833,17 +861,19 @@
     return pairs;
   }
   // Headers "fill" from converted pairs.
-  function fillHeaders(st, pairs, op) { for (const [n, v] of pairs) headersAppend(st, n, v, op); }
+  function fillHeaders(st, pairs, op) { for (let i = 0; i < pairs.length; i++) headersAppend(st, pairs[i][0], pairs[i][1], op); }
   // Fetch "sort and combine" (set-cookie values kept apart), cached per version.
   function sortAndCombine(st) {
     if (st.sortedVersion === st.version) return st.sorted;
     const names = [];
-    for (const e of st.list) if (!names.includes(e[1])) names.push(e[1]);
+    const list = hlist(st);
+    for (let i = 0; i < list.length; i++) if (!names.includes(list[i][1])) names.push(list[i][1]);
     names.sort();
     const out = [];
-    for (const n of names) {
-      if (n === 'set-cookie') { for (const e of st.list) if (e[1] === n) out.push([n, e[2]]); }
-      else out.push([n, listGet(st.list, n)]);
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i];
+      if (n === 'set-cookie') { for (let j = 0; j < list.length; j++) if (list[j][1] === n) out.push([n, list[j][2]]); }
+      else out.push([n, listGet(list, n)]);
     }
     st.sorted = out;
     st.sortedVersion = st.version;
@@ -856,7 +886,7 @@
   }
   class Headers {
     constructor(init = undefined) {
-      const st = { list: [], guard: 'none', version: 0, sorted: null, sortedVersion: -1 };
+      const st = newHeaderState([], 'none');
       hdrState.set(this, st);
       if (init !== undefined) fillHeaders(st, convertHeadersInit(init, "Failed to construct 'Headers'"), 'append');
     }
@@ -872,7 +902,7 @@
       if (st.guard === 'immutable') throw new TypeError("Failed to execute 'delete' on 'Headers': Headers are immutable");
       const lname = name.toLowerCase();
       if (st.guard === 'request' && isForbiddenRequestHeader(lname, '')) return;
-      if (st.guard === 'request-no-cors' && !noCORSNames.has(lname) && lname !== 'range') return; // 2.
+      if (st.guard === 'request-no-cors' && noCORSNames[lname] !== true && lname !== 'range') return; // 2.
       if (st.guard === 'response' && isForbiddenResponseName(lname)) return;
       if (!listContains(st.list, lname)) return; // 3.
       listDelete(st.list, lname); // 4.
@@ -887,7 +917,7 @@
     getSetCookie() {
       const st = hds(this);
       const out = [];
-      for (const e of st.list) if (e[1] === 'set-cookie') out.push(e[2]);
+      for (let i = 0; i < st.list.length; i++) if (st.list[i][1] === 'set-cookie') out.push(st.list[i][2]);
       return out;
     }
     has(name) {
@@ -920,6 +950,8 @@
   // A body is { bytes, stream, used, source, error, release }: bytes until
   // script asks for a stream; stream when it has one (then bytes is null).
   const bodyFromBytes = (bytes) => ({ bytes, stream: null, used: false, source: true, error: undefined, release: null });
+  // A body can also carry error (set when fetch() is aborted) and release
+  // (run once it is read).
   function bodyStream(body) {
     if (!body.stream) {
       if (body.used) { // Already read: a closed, disturbed, locked stream.
@@ -1028,27 +1060,33 @@
     }
     throw new TypeError('Could not parse content as FormData.');
   }
-  // The Body interface mixin on Request and Response. holder(obj) returns
-  // { body, list } of the object, throwing TypeError on a foreign object.
-  function installBody(cls, iface, holder) {
+  // The Body interface mixin on Request and Response: bodyOf(obj) is the
+  // body (throwing TypeError on a foreign object), listOf(obj) the header
+  // list.
+  function installBody(cls, iface, bodyOf, listOf) {
     const consume = (obj, op, then) => {
-      let h;
-      try { h = holder(obj); } catch (e) { return Promise.reject(e); }
-      if (isUnusable(h.body)) return Promise.reject(new TypeError(`Failed to execute '${op}' on '${iface}': body stream already read`));
-      return readBody(h.body).then((bytes) => then(bytes, h));
+      let body;
+      try { body = bodyOf(obj); } catch (e) { return Promise.reject(e); }
+      if (body !== null && isUnusable(body)) return Promise.reject(new TypeError(`Failed to execute '${op}' on '${iface}': body stream already read`));
+      if (body === null || (!body.stream && body.error === undefined)) { // all in memory: no need to wait
+        if (body !== null) { body.used = true; releaseBody(body); }
+        try { return Promise.resolve(then(body === null ? EMPTY : body.bytes, obj)); } catch (e) { return Promise.reject(e); }
+      }
+      return readBody(body).then((bytes) => then(bytes, obj));
     };
     const methods = {
       arrayBuffer() { return consume(this, 'arrayBuffer', (b) => b.slice().buffer); },
-      blob() { return consume(this, 'blob', (b, h) => { const m = mimeOf(h.list); return makeBlob(b, m ? m[0] : ''); }); },
+      blob() { return consume(this, 'blob', (b, o) => { const m = mimeOf(listOf(o)); return makeBlob(b, m ? m[0] : ''); }); },
       bytes() { return consume(this, 'bytes', (b) => b.slice()); },
-      formData() { return consume(this, 'formData', (b, h) => parseFormData(b, h.list)); },
+      formData() { return consume(this, 'formData', (b, o) => parseFormData(b, listOf(o))); },
       json() { return consume(this, 'json', (b) => JSON.parse(decode(b))); },
-      text() { return consume(this, 'text', (b) => decode(b)); },
+      text() { return consume(this, 'text', decode); },
     };
     const proto = cls.prototype;
-    Object.defineProperty(proto, 'body', { get: function () { const b = holder(this).body; return b === null ? null : bodyStream(b); }, configurable: true });
-    Object.defineProperty(proto, 'bodyUsed', { get: function () { const b = holder(this).body; return b !== null && isDisturbed(b); }, configurable: true });
-    for (const k of Object.keys(methods)) Object.defineProperty(proto, k, { value: methods[k], writable: true, configurable: true });
+    Object.defineProperty(proto, 'body', { get: function () { const b = bodyOf(this); return b === null ? null : bodyStream(b); }, configurable: true });
+    Object.defineProperty(proto, 'bodyUsed', { get: function () { const b = bodyOf(this); return b !== null && isDisturbed(b); }, configurable: true });
+    const keys = Object.keys(methods);
+    for (let i = 0; i < keys.length; i++) Object.defineProperty(proto, keys[i], { value: methods[keys[i]], writable: true, configurable: true });
   }
 
   // ---- Request (Fetch §5.4) -----------------------------------------------------
@@ -1056,8 +1094,13 @@
   // redirect, destination, referrer ('client' | 'no-referrer' | URL),
   // referrerPolicy, integrity, keepalive, reloadNavigation,
   // historyNavigation, priority, duplex }.
-  const reqState = new WeakMap(); // Request → { req, headers, signal }
+  // Request → { req, h: headers state or null, guard, headers: Headers or
+  // null, signal: AbortSignal or null }: the Headers object, and a signal
+  // nothing can abort yet, are made on first use.
+  const reqState = new WeakMap();
   function reqs(r) { const s = reqState.get(r); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  function reqH(s) { if (s.h === null) s.h = newHeaderState(s.req.list, s.guard); return s.h; }
+  function reqSignal(s) { if (s.signal === null) s.signal = newSignal(); return s.signal; }
   const methodNames = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
   const referrerPolicies = ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin', 'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin', 'unsafe-url'];
   const nullBodyStatus = (s) => s === 101 || s === 103 || s === 204 || s === 205 || s === 304;
@@ -1101,7 +1144,7 @@
   }
   function makeRequestObject(req, guard, signal) {
     const r = Object.create(Request.prototype);
-    reqState.set(r, { req, headers: newHeaders(req.list, guard), signal });
+    reqState.set(r, { req, h: null, guard, headers: null, signal });
     return r;
   }
   // Fetch "clone a request".
@@ -1130,7 +1173,7 @@
         fallbackMode = 'cors';
       } else { // 6. input is a Request.
         request = inputRequest.req;
-        signal = inputRequest.signal;
+        signal = reqSignal(inputRequest);
       }
       // 10. window may only be null.
       if (o.window !== undefined && o.window !== null) throw new TypeError(`${what}: The 'window' member of RequestInit must be null`);
@@ -1175,9 +1218,9 @@
       if (o.signal !== undefined) signal = o.signal; // 26.
       if (o.priority !== undefined) request.priority = o.priority; // 27.
       // 28-31. this's request, signal (dependent on input's or init's) and headers.
-      const state = { req: request, headers: newHeaders(request.list, 'request'), signal: createDependentSignal(signal ? [signal] : []) };
+      const state = { req: request, h: null, guard: 'request', headers: null, signal: signal ? createDependentSignal([signal]) : null };
       reqState.set(this, state);
-      const hst = hdrState.get(state.headers);
+      const hst = reqH(state);
       if (request.mode === 'no-cors') { // 32.
         if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw new TypeError(`${what}: '${request.method}' is unsupported in no-cors mode.`);
         hst.guard = 'request-no-cors';
@@ -1213,7 +1256,7 @@
     }
     get method() { return reqs(this).req.method; }
     get url() { return reqs(this).req.url; }
-    get headers() { return reqs(this).headers; }
+    get headers() { const s = reqs(this); if (s.headers === null) s.headers = wrapHeaders(reqH(s)); return s.headers; }
     get destination() { return reqs(this).req.destination; }
     get referrer() {
       const r = reqs(this).req.referrer;
@@ -1228,26 +1271,27 @@
     get keepalive() { return reqs(this).req.keepalive; }
     get isReloadNavigation() { return reqs(this).req.reloadNavigation; }
     get isHistoryNavigation() { return reqs(this).req.historyNavigation; }
-    get signal() { return reqs(this).signal; }
+    get signal() { return reqSignal(reqs(this)); }
     get duplex() { reqs(this); return 'half'; }
     clone() {
       const s = reqs(this);
       if (isUnusable(s.req.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used"); // 1.
       const c = cloneInnerRequest(s.req); // 2.
-      return makeRequestObject(c, hdrState.get(s.headers).guard, createDependentSignal([s.signal])); // 3-5.
+      return makeRequestObject(c, reqH(s).guard, createDependentSignal([reqSignal(s)])); // 3-5.
     }
   }
-  installBody(Request, 'Request', (r) => { const s = reqs(r); return { body: s.req.body, list: s.req.list }; });
+  installBody(Request, 'Request', (r) => reqs(r).req.body, (r) => reqs(r).req.list);
   expose(Request, 'Request');
 
   // ---- Response (Fetch §5.5) -----------------------------------------------------
-  // state: { type, status, statusText, headers, urlList, body, redirected,
+  // state: { type, status, statusText, h (headers state), headers (the
+  // Headers object, made on first use), urlList, body, redirected,
   // corsExposed, internal } where internal (for filtered responses) is the
-  // internal response { status, statusText, list, urlList, body }.
+  // internal response { status, statusText, h, urlList, body }.
   const resState = new WeakMap();
   function ress(r) { const s = resState.get(r); if (!s) throw new TypeError('Illegal invocation'); return s; }
   function newResponseState(guard) {
-    return { type: 'default', status: 200, statusText: '', headers: newHeaders([], guard), urlList: [], body: null, redirected: false, corsExposed: null, internal: null };
+    return { type: 'default', status: 200, statusText: '', h: newHeaderState([], guard), headers: null, urlList: [], body: null, redirected: false, corsExposed: null, internal: null };
   }
   function makeResponseObject(st) { const r = Object.create(Response.prototype); resState.set(r, st); return r; }
   function convertResponseInit(init, what) {
@@ -1264,7 +1308,7 @@
     if (init.statusText !== '' && !/^[\t\x20-\x7E\x80-\xFF]*$/.test(init.statusText)) throw new TypeError(`${what}: Invalid statusText`); // 2.
     st.status = init.status; // 3.
     st.statusText = init.statusText; // 4.
-    const hst = hdrState.get(st.headers);
+    const hst = st.h;
     if (init.headers !== undefined) fillHeaders(hst, init.headers, 'append'); // 5.
     if (bt !== null) { // 6.
       if (nullBodyStatus(st.status)) throw new TypeError(`${what}: Response with null body status cannot have body`);
@@ -1276,11 +1320,11 @@
   function cloneResponseState(st) {
     const c = Object.assign({}, st);
     c.urlList = st.urlList.slice();
-    const h = hdrState.get(st.headers);
-    c.headers = newHeaders(copyList(h.list), h.guard);
-    if (st.internal) {
+    c.h = st.h.list === null ? Object.assign({}, st.h) : newHeaderState(copyList(st.h.list), st.h.guard);
+    c.headers = null;
+    if (st.internal) { // its headers state is never changed: shared
       const ib = cloneBody(st.internal.body);
-      c.internal = Object.assign({}, st.internal, { list: copyList(st.internal.list), urlList: st.internal.urlList.slice(), body: ib });
+      c.internal = Object.assign({}, st.internal, { urlList: st.internal.urlList.slice(), body: ib });
       c.body = st.body !== null ? ib : null;
     } else {
       c.body = cloneBody(st.body);
@@ -1312,7 +1356,7 @@
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`${what}: Invalid status code`); // 3.
       const st = newResponseState('immutable'); // 4.
       st.status = status; // 5.
-      listAppend(hdrState.get(st.headers).list, 'Location', parsed.href); // 6-7.
+      listAppend(st.h.list, 'Location', parsed.href); // 6-7.
       return makeResponseObject(st);
     }
     static json(data, init = undefined) {
@@ -1337,14 +1381,14 @@
     get status() { return ress(this).status; }
     get ok() { const s = ress(this).status; return s >= 200 && s <= 299; }
     get statusText() { return ress(this).statusText; }
-    get headers() { return ress(this).headers; }
+    get headers() { const st = ress(this); if (st.headers === null) st.headers = wrapHeaders(st.h); return st.headers; }
     clone() {
       const st = ress(this);
       if (isUnusable(st.body) || (st.internal && isUnusable(st.internal.body))) throw new TypeError("Failed to execute 'clone' on 'Response': Response body is already used"); // 1.
       return makeResponseObject(cloneResponseState(st)); // 2-3.
     }
   }
-  installBody(Response, 'Response', (r) => { const s = ress(r); return { body: s.body, list: hdrState.get(s.headers).list }; });
+  installBody(Response, 'Response', (r) => ress(r).body, (r) => hlist(ress(r).h));
   expose(Response, 'Response');
 
   // ---- fetch() (Fetch §5.6) --------------------------------------------------------
@@ -1352,7 +1396,7 @@
   // The request as Go reads it (see requestData in fetch.go).
   function requestData(q, consume, bytes) {
     const flat = [];
-    for (const e of q.list) flat.push(e[0], e[2]);
+    for (let i = 0; i < q.list.length; i++) flat.push(q.list[i][0], q.list[i][2]);
     let b = null;
     if (q.body !== null) {
       b = bytes !== undefined ? bytes : bodyBytesNow(q.body, consume);
@@ -1376,15 +1420,16 @@
     let requestObject;
     try { requestObject = new Request(input, init); } catch (e) { return Promise.reject(e); } // 2.
     const { req: request, signal } = reqState.get(requestObject); // 3.
-    const sst = sigState.get(signal);
-    if (sst.aborted) { // 4.
+    // Without a signal (none given, none on the input) nothing can abort.
+    const sst = signal === null ? null : sigState.get(signal);
+    if (sst !== null && sst.aborted) { // 4.
       abortFetchCall(request, null, sst.reason);
       releaseDependent(signal);
       return Promise.reject(sst.reason);
     }
     return new Promise((resolve, reject) => {
       let locallyAborted = false, cancel = null, responseObject = null;
-      const release = () => { removeAbortAlgorithm(signal, onAbort); releaseDependent(signal); };
+      const release = () => { if (signal !== null) { removeAbortAlgorithm(signal, onAbort); releaseDependent(signal); } };
       const onAbort = () => { // 10. Abort steps.
         locallyAborted = true;
         if (cancel) cancel();
@@ -1392,7 +1437,7 @@
         reject(sst.reason);
         releaseDependent(signal);
       };
-      addAbortAlgorithm(signal, onAbort);
+      if (signal !== null) addAbortAlgorithm(signal, onAbort);
       const start = (data) => {
         if (locallyAborted) return;
         let h;
@@ -1404,7 +1449,7 @@
           const st = resState.get(response);
           const body = st.internal ? st.internal.body : st.body;
           // Abort may still error the body until it is read.
-          if (body !== null) body.release = release; else release();
+          if (body !== null && signal !== null) body.release = release; else release();
           resolve(response);
         }, (err) => {
           if (locallyAborted) return;
@@ -1426,66 +1471,64 @@
     for (let i = 0; i < flat.length; i += 2) list.push([flat[i], flat[i].toLowerCase(), flat[i + 1]]);
     return list;
   };
-  // Fetch's filtered responses: basic, cors, opaque, opaqueredirect; error.
+  // A Response for a Go response (internal response data, its type naming
+  // the filter): basic, cors, opaque, opaqueredirect, error or default.
+  // Header lists are built from the flat [name, value, …] array on first use.
   function responseFromGo(type, status, statusText, flat, body, urlList, redirected, exposed) {
-    const list = flatToList(flat);
     const b = body === null ? null : bodyFromBytes(new Uint8Array(body));
     const st = newResponseState('immutable');
     st.type = type;
     st.redirected = redirected;
-    const internal = { status, statusText, list, urlList, body: b };
-    const visible = hdrState.get(st.headers);
+    const filtered = type !== 'default';
+    const internal = filtered ? { status, statusText, h: { list: null, flat, guard: 'immutable' }, urlList, body: b } : null;
     switch (type) {
-      case 'basic':
-        visible.list = list.filter((e) => !isForbiddenResponseName(e[1]));
-        Object.assign(st, { status, statusText, urlList, body: b, internal });
+      case 'basic': // Headers less Set-Cookie and Set-Cookie2.
+      case 'cors': // Headers less all but the CORS-safelisted and exposed names.
+        st.h.list = null;
+        st.h.flat = flat;
+        st.h.filter = type;
+        if (type === 'cors') {
+          st.corsExposed = exposed;
+          st.h.exposed = nameSet((exposed || []).map((n) => n.toLowerCase()));
+        }
+        st.status = status; st.statusText = statusText; st.urlList = urlList; st.body = b;
         break;
-      case 'cors': {
-        const ex = new Set((exposed || []).map((n) => n.toLowerCase()));
-        st.corsExposed = exposed;
-        visible.list = list.filter((e) => safelistedResponseNames.has(e[1]) || (ex.has(e[1]) && !isForbiddenResponseName(e[1])));
-        Object.assign(st, { status, statusText, urlList, body: b, internal });
+      case 'opaque': // Status 0, no headers, no body, an empty URL list.
+        st.status = 0;
         break;
-      }
-      case 'opaque':
-        Object.assign(st, { status: 0, internal });
-        break;
-      case 'opaqueredirect':
-        Object.assign(st, { status: 0, urlList, internal });
+      case 'opaqueredirect': // Status 0, no headers, no body.
+        st.status = 0; st.urlList = urlList;
         break;
       case 'error':
         st.status = 0;
         break;
       default:
-        st.type = 'default';
-        visible.list = list;
-        Object.assign(st, { status, statusText, urlList, body: b });
+        st.h.list = null;
+        st.h.flat = flat;
+        st.status = status; st.statusText = statusText; st.urlList = urlList; st.body = b;
     }
+    st.internal = internal;
     return makeResponseObject(st);
   }
   // The response as Go reads it: the internal response of a filtered one.
   function responseData(v, consume, bytes) {
     const st = resState.get(v);
-    const inner = st.internal || { status: st.status, statusText: st.statusText, list: hdrState.get(st.headers).list, urlList: st.urlList, body: st.body };
+    const inner = st.internal || st;
     let b = null;
     if (inner.body !== null) {
       if (bytes === undefined && consume && isUnusable(inner.body)) throw new TypeError('Response body is already used');
       b = bytes !== undefined ? bytes : bodyBytesNow(inner.body, consume);
       if (b === undefined) return undefined;
-      if (consume && st.body !== null && st.body !== inner.body) st.body.used = true;
     }
-    const flat = [];
-    for (const e of inner.list) flat.push(e[0], e[2]);
-    return [st.type, inner.status, inner.statusText, flat, b, inner.urlList, st.redirected || inner.urlList.length > 1, st.corsExposed];
+    return [st.type, inner.status, inner.statusText, flatOf(inner.h), b, inner.urlList, st.redirected || inner.urlList.length > 1, st.corsExposed];
   }
   function requestFromGo(d) {
     const q = newInnerRequest(d[1]);
-    Object.assign(q, {
-      method: d[0], list: flatToList(d[2]), body: d[3] === null ? null : bodyFromBytes(new Uint8Array(d[3])), mode: d[4], credentials: d[5],
-      cache: d[6], redirect: d[7], destination: d[8], referrer: d[9] === '' ? 'no-referrer' : (d[9] === 'about:client' || d[9] === 'client') ? 'client' : d[9],
-      referrerPolicy: d[10], integrity: d[11], keepalive: d[12], reloadNavigation: d[13], historyNavigation: d[14],
-    });
-    return makeRequestObject(q, 'immutable', newSignal());
+    q.method = d[0]; q.list = flatToList(d[2]); q.body = d[3] === null ? null : bodyFromBytes(new Uint8Array(d[3]));
+    q.mode = d[4]; q.credentials = d[5]; q.cache = d[6]; q.redirect = d[7]; q.destination = d[8];
+    q.referrer = d[9] === '' ? 'no-referrer' : (d[9] === 'about:client' || d[9] === 'client') ? 'client' : d[9];
+    q.referrerPolicy = d[10]; q.integrity = d[11]; q.keepalive = d[12]; q.reloadNavigation = d[13]; q.historyNavigation = d[14];
+    return makeRequestObject(q, 'immutable', null);
   }
   const bodyOf = (v) => {
     const q = reqState.get(v);
@@ -1520,10 +1563,9 @@
       const b = bodyOf(v);
       if (b === undefined || b === null) return;
       if (isUnusable(b)) throw new TypeError('Body is already used');
-      bodyBytesNow(b, true) === undefined && (b.used = true);
-      if (resState.has(v)) { const s = resState.get(v); if (s.body !== null && s.body !== b) s.body.used = true; }
+      if (bodyBytesNow(b, true) === undefined) b.used = true;
     },
-    abortRequest: (v, reason) => signalAbort(reqState.get(v).signal, reason),
+    abortRequest: (v, reason) => signalAbort(reqSignal(reqState.get(v)), reason),
     newRequest: (url) => new Request(url),
     makeBlob, makeFile, extractBody, readBody, streamFromBytes,
   };
