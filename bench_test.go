@@ -2,6 +2,8 @@ package swhost_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,9 +31,9 @@ func scriptServer(tb testing.TB, body string) *httptest.Server {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
-		// Each path is its own worker; the body is the same.
-		n.Add(1)
-		fmt.Fprint(w, body)
+		// Each fetch gets a distinct script (a trailing comment), so no
+		// compilation can be shared between registrations.
+		fmt.Fprintf(w, "%s\n// %d %s\n", body, n.Add(1), r.URL.Path)
 	}))
 	tb.Cleanup(srv.Close)
 	return srv
@@ -42,7 +44,7 @@ func scriptServer(tb testing.TB, body string) *httptest.Server {
 // events, persistence to memory).
 func BenchmarkRegisterActivate(b *testing.B) {
 	srv := scriptServer(b, benchScript(50))
-	h, err := swhost.New(context.Background(), swhost.Config{Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
+	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func BenchmarkRegisterActivate(b *testing.B) {
 // concurrent senders.
 func BenchmarkPush(b *testing.B) {
 	srv := scriptServer(b, benchScript(1))
-	h, err := swhost.New(context.Background(), swhost.Config{Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
+	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -87,7 +89,7 @@ func BenchmarkPush(b *testing.B) {
 // (workers of one script share its compiled program).
 func BenchmarkWorkerMemory(b *testing.B) {
 	srv := scriptServer(b, benchScript(50))
-	h, err := swhost.New(context.Background(), swhost.Config{Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
+	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -120,6 +122,8 @@ func BenchmarkWorkerMemory(b *testing.B) {
 	}
 	b.ReportMetric(perWorker/1024, "KiB/worker")
 }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func heapInUse() uint64 {
 	runtime.GC()

@@ -23,7 +23,7 @@ import (
 // Locally the test is skipped when Chromium is missing; on CI (CI=true) that
 // is a failure.
 
-func chromiumPath(t *testing.T) string {
+func uiChromium(t *testing.T) string {
 	t.Helper()
 	for _, p := range []string{os.Getenv("SWHOST_CHROMIUM"), "/usr/bin/chromium"} {
 		if p != "" {
@@ -44,10 +44,10 @@ func chromiumPath(t *testing.T) string {
 
 // newBrowser starts Chromium with a fresh profile and returns the context
 // of its first tab (kept open: closing a browser's last tab ends it).
-func startBrowser(t *testing.T) context.Context {
+func uiStartBrowser(t *testing.T) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.ExecPath(uiChromium(t)),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true),
@@ -71,8 +71,8 @@ func startBrowser(t *testing.T) context.Context {
 	return bctx
 }
 
-// browserTab opens a tab, closed at the end of t.
-func browserTab(t *testing.T, browser context.Context) context.Context {
+// uiTab opens a tab, closed at the end of t.
+func uiTab(t *testing.T, browser context.Context) context.Context {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(browser)
 	t.Cleanup(cancel)
@@ -82,22 +82,22 @@ func browserTab(t *testing.T, browser context.Context) context.Context {
 	return tab
 }
 
-// actionTimeout bounds each browser action, so that a bug fails the test
+// uiActionTimeout bounds each browser action, so that a bug fails the test
 // instead of hanging it; no assertion depends on it.
-const actionTimeout = time.Minute
+const uiActionTimeout = time.Minute
 
-func bdo(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+func uiDo(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(ctx, uiActionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func beval[T any](t *testing.T, ctx context.Context, expr string) T {
+func uiEval[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(ctx, uiActionTimeout)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -106,17 +106,35 @@ func beval[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-// btext is the text content of the first element sel selects ("" if none).
-func btext(t *testing.T, ctx context.Context, sel string) string {
+// uiPoll waits until expr is true in the page, across navigations (an
+// evaluation that a navigation interrupts is tried again).
+func uiPoll(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
-	return beval[string](t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ''`, sel))
+	ctx, cancel := context.WithTimeout(ctx, uiActionTimeout)
+	defer cancel()
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("waiting for %s: %v", expr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// uiText is the text content of the first element sel selects ("" if none).
+func uiText(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return uiEval[string](t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ''`, sel))
 }
 
 // screenshot saves a full-page PNG as a CI artifact ($SWHOST_ARTIFACTS, else
 // the test's temporary directory) and prints its path.
-func browserShot(t *testing.T, ctx context.Context, name string) {
+func uiShot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(ctx, uiActionTimeout)
 	defer cancel()
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
 	if err != nil {
@@ -136,11 +154,11 @@ func browserShot(t *testing.T, ctx context.Context, name string) {
 	fmt.Printf("screenshot: %s\n", p)
 }
 
-func shelfEntry(regID, id string) string { return fmt.Sprintf(`li.entry[data-key=%q]`, regID+"/"+id) }
+func uiEntrySel(regID, id string) string { return fmt.Sprintf(`li.entry[data-key=%q]`, regID+"/"+id) }
 
 // waitEvent waits until the host recorded a functional event of typ (its
 // handler and waitUntil promises are done).
-func waitHostEvent(t *testing.T, h *swhost.Host, typ string, after int) {
+func uiWaitEvent(t *testing.T, h *swhost.Host, typ string, after int) {
 	t.Helper()
 	for i := 0; ; i++ {
 		n := 0
@@ -159,7 +177,7 @@ func waitHostEvent(t *testing.T, h *swhost.Host, typ string, after int) {
 	}
 }
 
-func countHostEvents(h *swhost.Host, typ string) int {
+func uiCountEvents(h *swhost.Host, typ string) int {
 	n := 0
 	for _, e := range h.Events() {
 		if e.Type == typ {
@@ -170,8 +188,8 @@ func countHostEvents(h *swhost.Host, typ string) int {
 }
 
 func TestBrowser(t *testing.T) {
-	browser := startBrowser(t)
-	h, up, con := newsHost(t, swhost.Config{GrantMode: "prompt", Origins: []origins.Mapping{
+	browser := uiStartBrowser(t)
+	h, up, con := uiNewsHost(t, swhost.Config{GrantMode: "prompt", Origins: []origins.Mapping{
 		{Origin: "https://evil.example", Dir: "testdata/ui/evil"},
 		{Origin: "https://sdk.example", Dir: "testdata/ui/sdk"},
 	}})
@@ -179,70 +197,66 @@ func TestBrowser(t *testing.T) {
 	port := strings.Split(s.addr, ":")[1]
 	front := "http://news.localhost:" + port
 	ctx := uiCtx(t, 5*time.Minute)
-	shelf := browserTab(t, browser)
+	shelf := uiTab(t, browser)
 
 	t.Run("PushAppearsLive", func(t *testing.T) {
-		bdo(t, shelf, chromedp.Navigate(s.url+"/"), chromedp.WaitReady(chromedp.CSS(`#shelf[data-ready="true"]`)))
-		if !strings.Contains(btext(t, shelf, "#shelf-empty"), "Nothing on the shelf yet") {
+		uiDo(t, shelf, chromedp.Navigate(s.url+"/"), chromedp.WaitReady(chromedp.CSS(`#shelf[data-ready="true"]`)))
+		if !strings.Contains(uiText(t, shelf, "#shelf-empty"), "Nothing on the shelf yet") {
 			t.Error("no empty-shelf message")
 		}
-		beval[bool](t, shelf, `window.stillTheSamePage = true`)
+		uiEval[bool](t, shelf, `window.stillTheSamePage = true`)
 		for _, a := range []struct{ id, title string }{{"welcome", "Welcome to the offline news"}, {"offline-first", "Offline first, explained"},
 			{"content-index", "What the Content Index is for"}} {
-			if err := h.Push(ctx, "https://news.example/", articlePush(a.id, a.title)); err != nil {
+			if err := h.Push(ctx, "https://news.example/", uiArticlePush(a.id, a.title)); err != nil {
 				t.Fatal(err)
 			}
-			bdo(t, shelf, chromedp.WaitVisible(chromedp.CSS(shelfEntry("1", a.id))))
+			uiDo(t, shelf, chromedp.WaitVisible(chromedp.CSS(uiEntrySel("1", a.id))))
 		}
-		if !beval[bool](t, shelf, `window.stillTheSamePage === true`) {
+		if !uiEval[bool](t, shelf, `window.stillTheSamePage === true`) {
 			t.Fatal("the shelf reloaded")
 		}
-		card := btext(t, shelf, shelfEntry("1", "offline-first"))
+		card := uiText(t, shelf, uiEntrySel("1", "offline-first"))
 		for _, want := range []string{"https://news.example", "Offline first, explained", "The article Offline first, explained, saved for offline reading.", "Article"} {
 			if !strings.Contains(card, want) {
 				t.Errorf("the card lacks %q: %s", want, card)
 			}
 		}
-		if !beval[bool](t, shelf, `(async () => { const img = document.querySelector('`+shelfEntry("1", "offline-first")+` img.icon'); await img.decode(); return img.naturalWidth === 64; })()`) {
+		if !uiEval[bool](t, shelf, `(async () => { const img = document.querySelector('`+uiEntrySel("1", "offline-first")+` img.icon'); await img.decode(); return img.naturalWidth === 64; })()`) {
 			t.Error("the icon did not load")
 		}
-		if !beval[bool](t, shelf, `document.querySelector('#shelf-empty').hidden`) {
+		if !uiEval[bool](t, shelf, `document.querySelector('#shelf-empty').hidden`) {
 			t.Error("the empty-shelf message is still shown")
 		}
-		browserShot(t, shelf, "shelf")
+		uiShot(t, shelf, "shelf")
 	})
 
 	t.Run("OpenWithUpstreamDown", func(t *testing.T) {
 		up.down.Store(true)
 		defer up.down.Store(false)
 		opened := chromedp.WaitNewTarget(shelf, func(i *target.Info) bool { return strings.HasPrefix(i.URL, front+"/") })
-		bdo(t, shelf, chromedp.Click(chromedp.CSS(shelfEntry("1", "offline-first")+" button.open")))
+		uiDo(t, shelf, chromedp.Click(chromedp.CSS(uiEntrySel("1", "offline-first")+" button.open")))
 		var id target.ID
 		select {
 		case id = <-opened:
-		case <-time.After(actionTimeout):
+		case <-time.After(uiActionTimeout):
 			infos, _ := chromedp.Targets(shelf)
 			for _, i := range infos {
 				t.Logf("target %s %s opener=%s attached=%v", i.Type, i.URL, i.OpenerID, i.Attached)
-				if i.OpenerID != "" {
-					c, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(i.TargetID))
-					t.Logf("  body: %s", btext(t, c, "body"))
-					msgs := chromedp.Console(c)
-					_ = msgs
-					cancel()
-				}
 			}
 			t.Fatal("no new tab opened")
 		}
-		article, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(id))
+		// Attach to the new tab; its first action must have no deadline
+		// (the deadline would bind the tab's life).
+		actx, cancel := chromedp.NewContext(shelf, chromedp.WithTargetID(id))
 		defer cancel()
-		actx, cancelT := context.WithTimeout(article, time.Minute)
-		defer cancelT()
-		bdo(t, actx, chromedp.WaitVisible(chromedp.CSS("article h1")))
-		if got := btext(t, actx, "article h1"); got != "Offline first, explained" {
+		if err := chromedp.Do(actx); err != nil {
+			t.Fatal(err)
+		}
+		uiDo(t, actx, chromedp.WaitVisible(chromedp.CSS("article h1")))
+		if got := uiText(t, actx, "article h1"); got != "Offline first, explained" {
 			t.Errorf("the new tab shows %q", got)
 		}
-		if loc, _ := chromedp.Run(actx, chromedp.Location()); loc != front+"/article/offline-first" {
+		if loc := uiEval[string](t, actx, "location.href"); loc != front+"/article/offline-first" {
 			t.Errorf("the new tab is at %s", loc)
 		}
 		var client bool
@@ -260,30 +274,30 @@ func TestBrowser(t *testing.T) {
 	t.Run("DeleteRunsContentDelete", func(t *testing.T) {
 		up.down.Store(true)
 		defer up.down.Store(false)
-		before := countHostEvents(h, "contentdelete")
-		if !cached(t, h, con, "offline-first") {
-			t.Fatal("the article is not cached")
+		before := uiCountEvents(h, "contentdelete")
+		if !uiCached(t, h, con, "offline-first") {
+			t.Fatal("the article is not uiCached")
 		}
-		bdo(t, shelf, chromedp.Click(chromedp.CSS(shelfEntry("1", "offline-first")+" button.delete")),
-			chromedp.WaitNotPresent(chromedp.CSS(shelfEntry("1", "offline-first"))))
-		waitHostEvent(t, h, "contentdelete", before)
+		uiDo(t, shelf, chromedp.Click(chromedp.CSS(uiEntrySel("1", "offline-first")+" button.delete")),
+			chromedp.WaitNotPresent(chromedp.CSS(uiEntrySel("1", "offline-first"))))
+		uiWaitEvent(t, h, "contentdelete", before)
 		if _, err := h.FindEntry("1", "offline-first"); err == nil {
 			t.Error("the entry is still in the index")
 		}
-		if cached(t, h, con, "offline-first") {
-			t.Error("the contentdelete handler did not delete the cached article")
+		if uiCached(t, h, con, "offline-first") {
+			t.Error("the contentdelete handler did not delete the uiCached article")
 		}
 		// In the browser, with the network gone, the article is no longer
 		// there: the worker answers with its offline page.
-		tab := browserTab(t, browser)
-		bdo(t, tab, chromedp.Navigate(front+"/article/offline-first"), chromedp.WaitVisible(chromedp.CSS("main p")))
-		if got := btext(t, tab, "main p"); !strings.Contains(got, "You are offline and this page was not saved") {
+		tab := uiTab(t, browser)
+		uiDo(t, tab, chromedp.Navigate(front+"/article/offline-first"), chromedp.WaitVisible(chromedp.CSS("main p")))
+		if got := uiText(t, tab, "main p"); !strings.Contains(got, "You are offline and this page was not saved") {
 			t.Errorf("the deleted article, offline: %q", got)
 		}
 	})
 
 	t.Run("SiteDeleteUndisplays", func(t *testing.T) {
-		bdo(t, shelf, chromedp.WaitVisible(chromedp.CSS(shelfEntry("1", "content-index"))))
+		uiDo(t, shelf, chromedp.WaitVisible(chromedp.CSS(uiEntrySel("1", "content-index"))))
 		page, err := h.OpenPage(ctx, "https://news.example/")
 		if err != nil {
 			t.Fatal(err)
@@ -295,19 +309,19 @@ func TestBrowser(t *testing.T) {
 		if _, err := con.wait(ctx, "site deleted"); err != nil {
 			t.Fatal(err)
 		}
-		bdo(t, shelf, chromedp.WaitNotPresent(chromedp.CSS(shelfEntry("1", "content-index"))))
-		if !beval[bool](t, shelf, `window.stillTheSamePage === true`) {
+		uiDo(t, shelf, chromedp.WaitNotPresent(chromedp.CSS(uiEntrySel("1", "content-index"))))
+		if !uiEval[bool](t, shelf, `window.stillTheSamePage === true`) {
 			t.Error("the shelf reloaded")
 		}
 	})
 
 	t.Run("FrontPageCannotUseTheAPI", func(t *testing.T) {
-		tab := browserTab(t, browser)
+		tab := uiTab(t, browser)
 		entry := "/api/index/1/welcome"
-		bdo(t, tab, chromedp.Navigate("http://evil.localhost:"+port+"/attack.html"))
+		uiDo(t, tab, chromedp.Navigate("http://evil.localhost:"+port+"/attack.html"))
 		// Even with the token (as if it leaked), a page of the front can
 		// neither read nor change anything.
-		res := beval[map[string]string](t, tab, fmt.Sprintf(`attack(%q, %q, %q)`, s.url, entry, s.token))
+		res := uiEval[map[string]string](t, tab, fmt.Sprintf(`attack(%q, %q, %q)`, s.url, entry, s.token))
 		for k, v := range res {
 			if k == "noCORS" {
 				continue // opaque: the page cannot see the answer; the server log below can
@@ -327,8 +341,8 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if resp.Status != 403 || !strings.Contains(btext(t, tab, "body"), "cross-site request refused") {
-			t.Errorf("the cross-site form: HTTP %d %q", resp.Status, btext(t, tab, "body"))
+		if resp.Status != 403 || !strings.Contains(uiText(t, tab, "body"), "cross-site request refused") {
+			t.Errorf("the cross-site form: HTTP %d %q", resp.Status, uiText(t, tab, "body"))
 		}
 		if _, err := h.FindEntry("1", "welcome"); err != nil {
 			t.Errorf("the entry was deleted: %v", err)
@@ -338,47 +352,49 @@ func TestBrowser(t *testing.T) {
 	t.Run("Inspector", func(t *testing.T) {
 		// A push the worker fails on (not JSON): a script error with file:line.
 		_ = h.Push(ctx, "https://news.example/", []byte("not json"))
-		tab := browserTab(t, browser)
-		bdo(t, tab, chromedp.Navigate(s.url+"/inspector"), chromedp.WaitVisible(chromedp.CSS("section.registration")))
-		if got := btext(t, tab, "section.registration td.state"); got != "activated" {
+		tab := uiTab(t, browser)
+		uiDo(t, tab, chromedp.Navigate(s.url+"/inspector"), chromedp.WaitVisible(chromedp.CSS("section.registration")))
+		if got := uiText(t, tab, "section.registration td.state"); got != "activated" {
 			t.Errorf("state %q", got)
 		}
-		if got := btext(t, tab, "section.registration .errors code.where"); !strings.HasPrefix(got, "https://news.example/sw.js:") {
+		if got := uiText(t, tab, "section.registration .errors code.where"); !strings.HasPrefix(got, "https://news.example/sw.js:") {
 			t.Errorf("script error location %q", got)
 		}
-		if got := btext(t, tab, "section.registration table.events"); !strings.Contains(got, "contentdelete") || !strings.Contains(got, "push") {
+		if got := uiText(t, tab, "section.registration table.events"); !strings.Contains(got, "contentdelete") || !strings.Contains(got, "push") {
 			t.Errorf("events: %s", got)
 		}
 		// Push a message with the form: the article comes back.
-		bdo(t, tab, chromedp.SetValue(chromedp.CSS("textarea[name=data]"), string(articlePush("offline-first", "Offline first, again"))),
-			chromedp.Click(chromedp.CSS("form.push button")),
-			chromedp.WaitVisible(chromedp.CSS("section.registration")))
+		uiEval[bool](t, tab, `window.beforePush = true`)
+		uiDo(t, tab, chromedp.SetValue(chromedp.CSS("textarea[name=data]"), string(uiArticlePush("offline-first", "Offline first, again"))),
+			chromedp.Click(chromedp.CSS("form.push button")))
+		// The page reloads when the push is done.
+		uiPoll(t, tab, `window.beforePush === undefined && document.readyState === 'complete' && !!document.querySelector('section.registration')`)
 		e, err := h.FindEntry("1", "offline-first")
 		if err != nil || e.Description.Title != "Offline first, again" {
 			t.Errorf("after the inspector's push: %+v %v", e.Description, err)
 		}
-		bdo(t, shelf, chromedp.WaitVisible(chromedp.CSS(shelfEntry("1", "offline-first"))))
-		browserShot(t, tab, "inspector")
+		uiDo(t, shelf, chromedp.WaitVisible(chromedp.CSS(uiEntrySel("1", "offline-first"))))
+		uiShot(t, tab, "inspector")
 	})
 
 	t.Run("KeyboardAndPhone", func(t *testing.T) {
-		tab := browserTab(t, browser)
-		bdo(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		tab := uiTab(t, browser)
+		uiDo(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 			chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS("li.entry")))
-		if beval[bool](t, tab, `document.documentElement.scrollWidth > window.innerWidth`) {
+		if uiEval[bool](t, tab, `document.documentElement.scrollWidth > window.innerWidth`) {
 			t.Error("the shelf scrolls sideways on a phone-sized screen")
 		}
-		browserShot(t, tab, "shelf-phone")
+		uiShot(t, tab, "shelf-phone")
 		// Tab from the top reaches the skip link, then the first entry's
 		// Open button; Enter on the next button (Delete) deletes it.
-		bdo(t, tab, chromedp.KeyEvent("\t"))
-		if got := beval[string](t, tab, `document.activeElement.className`); got != "skip" {
+		uiDo(t, tab, chromedp.KeyEvent("\t"))
+		if got := uiEval[string](t, tab, `document.activeElement.className`); got != "skip" {
 			t.Errorf("first Tab: %q", got)
 		}
 		reached := false
 		for range 20 {
-			bdo(t, tab, chromedp.KeyEvent("\t"))
-			if beval[string](t, tab, `document.activeElement.className`) == "open" {
+			uiDo(t, tab, chromedp.KeyEvent("\t"))
+			if uiEval[string](t, tab, `document.activeElement.className`) == "open" {
 				reached = true
 				break
 			}
@@ -386,15 +402,15 @@ func TestBrowser(t *testing.T) {
 		if !reached {
 			t.Fatal("Tab never reached an Open button")
 		}
-		key := beval[string](t, tab, `document.activeElement.closest('li.entry').dataset.key`)
-		bdo(t, tab, chromedp.KeyEvent("\t"))
-		if got := beval[string](t, tab, `document.activeElement.className`); got != "delete" {
+		key := uiEval[string](t, tab, `document.activeElement.closest('li.entry').dataset.key`)
+		uiDo(t, tab, chromedp.KeyEvent("\t"))
+		if got := uiEval[string](t, tab, `document.activeElement.className`); got != "delete" {
 			t.Fatalf("after Open comes %q", got)
 		}
-		before := countHostEvents(h, "contentdelete")
-		bdo(t, tab, chromedp.KeyEvent("\r"), chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf(`li.entry[data-key=%q]`, key))))
-		waitHostEvent(t, h, "contentdelete", before)
-		if beval[string](t, tab, `document.activeElement.tagName`) == "BODY" {
+		before := uiCountEvents(h, "contentdelete")
+		uiDo(t, tab, chromedp.KeyEvent("\r"), chromedp.WaitNotPresent(chromedp.CSS(fmt.Sprintf(`li.entry[data-key=%q]`, key))))
+		uiWaitEvent(t, h, "contentdelete", before)
+		if uiEval[string](t, tab, `document.activeElement.tagName`) == "BODY" {
 			t.Error("the focus was lost when the entry went")
 		}
 	})
@@ -411,8 +427,8 @@ func TestBrowser(t *testing.T) {
 		if _, err := con.wait(ctx, "sdk published: true"); err != nil {
 			t.Fatal(err)
 		}
-		tab := browserTab(t, browser)
-		bdo(t, tab, chromedp.Navigate(s.url+"/grants"), chromedp.WaitReady(chromedp.CSS(`body[data-prompts-ready="true"]`)))
+		tab := uiTab(t, browser)
+		uiDo(t, tab, chromedp.Navigate(s.url+"/grants"), chromedp.WaitReady(chromedp.CSS(`body[data-prompts-ready="true"]`)))
 
 		page, err := h.OpenPage(ctx, "https://news.example/")
 		if err != nil {
@@ -427,18 +443,18 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bdo(t, tab, chromedp.WaitVisible(chromedp.CSS("li.prompt")))
-		prompt := btext(t, tab, "li.prompt")
+		uiDo(t, tab, chromedp.WaitVisible(chromedp.CSS("li.prompt")))
+		prompt := uiText(t, tab, "li.prompt")
 		for _, want := range []string{"https://news.example", "https://sdk.example/sw.js", "can send messages to this worker"} {
 			if !strings.Contains(prompt, want) {
 				t.Errorf("the prompt lacks %q", want)
 			}
 		}
-		if got := btext(t, tab, "#prompt-count .n"); got != "1" {
+		if got := uiText(t, tab, "#prompt-count .n"); got != "1" {
 			t.Errorf("badge %q", got)
 		}
-		browserShot(t, tab, "prompt")
-		bdo(t, tab, chromedp.Click(chromedp.CSS("li.prompt button.allow")), chromedp.WaitNotPresent(chromedp.CSS("li.prompt")))
+		uiShot(t, tab, "prompt")
+		uiDo(t, tab, chromedp.Click(chromedp.CSS("li.prompt button.allow")), chromedp.WaitNotPresent(chromedp.CSS("li.prompt")))
 		line, err := con.wait(ctx, "discover")
 		if err != nil || line != "discovered: https://sdk.example/sw.js" {
 			t.Fatalf("the page's discover(): %q %v", line, err)
@@ -446,8 +462,8 @@ func TestBrowser(t *testing.T) {
 		if n := len(disc.Instances(reg.ID)); n != 1 {
 			t.Fatalf("%d live instances", n)
 		}
-		bdo(t, tab, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("tr.grant button.revoke")))
-		bdo(t, tab, chromedp.Click(chromedp.CSS("tr.grant button.revoke")), chromedp.WaitNotPresent(chromedp.CSS("tr.grant button.revoke")))
+		uiDo(t, tab, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("tr.grant button.revoke")))
+		uiDo(t, tab, chromedp.Click(chromedp.CSS("tr.grant button.revoke")), chromedp.WaitNotPresent(chromedp.CSS("tr.grant button.revoke")))
 		if _, err := con.wait(ctx, "sdk state: redundant"); err != nil {
 			t.Error(err)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/swhost/swhost"
+	"github.com/swhost/swhost/internal/contentindex"
 	"github.com/swhost/swhost/internal/js"
 	"github.com/swhost/swhost/internal/origins"
 )
@@ -347,3 +350,13 @@ func (c *ciHost) ids(scope string) string {
 
 func swhostConfigIconsFetch() swhost.Config { return swhost.Config{IndexIcons: "fetch"} }
 func swhostConfigIconsNone() swhost.Config  { return swhost.Config{IndexIcons: "none"} }
+
+// limitsUnbounded lets a registration hold any number of entries (the
+// benchmark's 10,000).
+func limitsUnbounded() contentindex.Limits {
+	return contentindex.Limits{MaxEntriesPerRegistration: -1}
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}

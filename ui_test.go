@@ -125,7 +125,7 @@ func newUIServer(t testing.TB, host *swhost.Host) *uiServer {
 	s := &uiServer{host: host, addr: ln.Addr().String(), url: "http://" + ln.Addr().String(), token: rand.Text()}
 	h := host.Handler(swhost.HandlerOptions{Token: s.token, Addr: s.addr})
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: 200}
+		rec := &uiStatusRecorder{ResponseWriter: w, status: 200}
 		h.ServeHTTP(rec, r)
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			s.mu.Lock()
@@ -144,17 +144,17 @@ func (s *uiServer) requests() []string {
 	return slices.Clone(s.log)
 }
 
-type statusRecorder struct {
+type uiStatusRecorder struct {
 	http.ResponseWriter
 	status int
 }
 
-func (r *statusRecorder) WriteHeader(code int) {
+func (r *uiStatusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
 }
 
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+func (r *uiStatusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // client reaches the UI and the front (every host name dials the server,
 // as *.localhost does in a browser).
@@ -212,9 +212,9 @@ func uiCtx(t testing.TB, d time.Duration) context.Context {
 	return ctx
 }
 
-// newsHost hosts the news example from an upstream server that can go
+// uiNewsHost hosts the news example from an upstream server that can go
 // down, with its worker registered and active.
-func newsHost(t testing.TB, cfg swhost.Config) (*swhost.Host, *uiUpstream, *uiConsole) {
+func uiNewsHost(t testing.TB, cfg swhost.Config) (*swhost.Host, *uiUpstream, *uiConsole) {
 	t.Helper()
 	up := newUIUpstream(t, "examples/news")
 	con := newUIConsole()
@@ -231,15 +231,15 @@ func newsHost(t testing.TB, cfg swhost.Config) (*swhost.Host, *uiUpstream, *uiCo
 	return h, up, con
 }
 
-func articlePush(id, title string) []byte {
+func uiArticlePush(id, title string) []byte {
 	b, _ := json.Marshal(map[string]any{"id": id, "title": title, "description": "The article " + title + ", saved for offline reading.",
 		"icons": []map[string]string{{"src": "/icons/news.png", "sizes": "64x64", "type": "image/png"}}})
 	return b
 }
 
-// cached reports whether the news worker's article cache has the article,
+// uiCached reports whether the news worker's article cache has the article,
 // asked from a headless page of the site.
-func cached(t testing.TB, h *swhost.Host, con *uiConsole, id string) bool {
+func uiCached(t testing.TB, h *swhost.Host, con *uiConsole, id string) bool {
 	t.Helper()
 	ctx := uiCtx(t, time.Minute)
 	page, err := h.OpenPage(ctx, "https://news.example/")
@@ -247,7 +247,7 @@ func cached(t testing.TB, h *swhost.Host, con *uiConsole, id string) bool {
 		t.Fatal(err)
 	}
 	defer page.Close()
-	tag := "cached " + id + " " + rand.Text() + ": "
+	tag := "uiCached " + id + " " + rand.Text() + ": "
 	src := fmt.Sprintf(`caches.open('offline-articles').then((c) => c.match('/article/%s')).then((r) => console.log(%q + !!r));`, id, tag)
 	if err := page.Eval(ctx, "check.js", src); err != nil {
 		t.Fatal(err)
@@ -263,13 +263,13 @@ func cached(t testing.TB, h *swhost.Host, con *uiConsole, id string) bool {
 
 // TestUIEntryLifecycle (no browser): push → listed; open → the front URL,
 // which the front serves through the worker with the upstream down, and
-// the open is counted; delete → contentdelete ran and removed the cached
+// the open is counted; delete → contentdelete ran and removed the uiCached
 // article; the events API records it.
 func TestUIEntryLifecycle(t *testing.T) {
-	h, up, con := newsHost(t, swhost.Config{})
+	h, up, con := uiNewsHost(t, swhost.Config{})
 	s := newUIServer(t, h)
 	ctx := uiCtx(t, time.Minute)
-	if err := h.Push(ctx, "https://news.example/", articlePush("offline-first", "Offline first, explained")); err != nil {
+	if err := h.Push(ctx, "https://news.example/", uiArticlePush("offline-first", "Offline first, explained")); err != nil {
 		t.Fatal(err)
 	}
 	var list []swhost.IndexEntry
@@ -308,15 +308,15 @@ func TestUIEntryLifecycle(t *testing.T) {
 		t.Errorf("opens %d, want 1", got.Opens)
 	}
 
-	if !cached(t, h, con, "offline-first") {
-		t.Fatal("the article is not cached before the delete")
+	if !uiCached(t, h, con, "offline-first") {
+		t.Fatal("the article is not uiCached before the delete")
 	}
 	var del map[string]any
 	if code := s.api(t, "POST", "/api/index/"+e.RegID+"/"+e.Description.ID+"/delete", nil, &del); code != 200 || del["ok"] != true || del["warning"] != nil {
 		t.Fatalf("delete: %d %v", code, del)
 	}
-	if cached(t, h, con, "offline-first") {
-		t.Error("the worker's contentdelete handler did not remove the cached article")
+	if uiCached(t, h, con, "offline-first") {
+		t.Error("the worker's contentdelete handler did not remove the uiCached article")
 	}
 	if code := s.api(t, "GET", "/api/index?all=1", nil, &list); code != 200 || len(list) != 0 {
 		t.Errorf("after delete: %+v", list)
@@ -340,9 +340,9 @@ func TestUIEntryLifecycle(t *testing.T) {
 // TestUIHeadlessOpen: open with {"headless": true} activates the entry in
 // a headless page (the CLI's `index open` against a running host).
 func TestUIHeadlessOpen(t *testing.T) {
-	h, _, _ := newsHost(t, swhost.Config{})
+	h, _, _ := uiNewsHost(t, swhost.Config{})
 	s := newUIServer(t, h)
-	if err := h.Push(uiCtx(t, time.Minute), "https://news.example/", articlePush("welcome", "Welcome")); err != nil {
+	if err := h.Push(uiCtx(t, time.Minute), "https://news.example/", uiArticlePush("welcome", "Welcome")); err != nil {
 		t.Fatal(err)
 	}
 	var res map[string]any
@@ -374,18 +374,18 @@ func TestUIListenNeedsToken(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
+type uiLockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *uiLockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *uiLockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
@@ -400,7 +400,7 @@ func TestUIFirstRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan int, 1)
-	var out, errOut lockedBuffer
+	var out, errOut uiLockedBuffer
 	go func() {
 		done <- cli.Main(&cli.Env{Args: []string{"serve", "--data", data, "--listen", "127.0.0.1:0"}, Stdout: &out, Stderr: &errOut,
 			Ctx: ctx, Ready: func(a string) { addrc <- a }})
@@ -464,9 +464,9 @@ func TestUIFirstRun(t *testing.T) {
 // as coming from a page of the front is refused, reads included; the
 // front's own /api/ paths are the site's, not the UI's.
 func TestUIFrontCannotReachAPI(t *testing.T) {
-	h, _, _ := newsHost(t, swhost.Config{})
+	h, _, _ := uiNewsHost(t, swhost.Config{})
 	s := newUIServer(t, h)
-	if err := h.Push(uiCtx(t, time.Minute), "https://news.example/", articlePush("content-index", "A")); err != nil {
+	if err := h.Push(uiCtx(t, time.Minute), "https://news.example/", uiArticlePush("content-index", "A")); err != nil {
 		t.Fatal(err)
 	}
 	front := "http://news.localhost:" + strings.Split(s.addr, ":")[1]

@@ -298,6 +298,13 @@ func (s *Storage) PutAll(ctx context.Context, cacheID int64, reqs []*web.Request
 			// for the request are replaced.
 			Match: func(c *store.CacheEntry) bool { return RequestMatchesCachedItem(req, c, QueryOptions{}) },
 		}
+		// Batch Cache Operations, put: a request that matches an item
+		// added earlier in the same batch is an InvalidStateError.
+		for j := 0; j < i; j++ {
+			if RequestMatchesCachedItem(req, ops[j].Put, QueryOptions{}) {
+				return js.Errorf("InvalidStateError", "Failed to execute 'addAll' on 'Cache': duplicate requests (%s)", req.URL)
+			}
+		}
 	}
 	if _, err := s.st.BatchCache(ctx, cacheID, ops); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -42,6 +42,9 @@ func (h *hostFlags) register(fs *flag.FlagSet, dataDefault string) {
 func (h *hostFlags) config(e *Env) (swhost.Config, error) {
 	cfg := swhost.Config{DataDir: h.data, CPUBudget: h.cpuBudget, IdleTimeout: h.idle, Logger: logger(e, h.verbose),
 		Grants: h.grants, GrantMode: h.grantMode}
+	if err := h.index.apply(&cfg); err != nil {
+		return cfg, err
+	}
 	for _, o := range h.origins {
 		m, err := origins.ParseMapping(o)
 		if err != nil {

@@ -347,23 +347,38 @@ func (c *Core) matchLocked(clientURL string) *Registration {
 var ErrNoActiveWorker = errors.New("no active service worker")
 
 // ActiveWorker returns the active worker of the registration whose scope is
-// exactly scope or, failing that, the one matching the URL.
-func (c *Core) ActiveWorker(scopeOrURL string) (*Worker, error) {
+// exactly scopeOrURL or, failing that, the one matching the URL. When the
+// registration's worker is still installing or waiting it waits for the
+// activation, until ctx ends.
+func (c *Core) ActiveWorker(ctx context.Context, scopeOrURL string) (*Worker, error) {
 	c.mu.Lock()
 	reg := c.regs[scopeOrURL]
 	if reg == nil {
 		reg = c.matchLocked(scopeOrURL)
 	}
-	var w *Worker
-	if reg != nil {
-		w = reg.active
-	}
 	c.mu.Unlock()
 	if reg == nil {
 		return nil, fmt.Errorf("no registration for %s: %w", scopeOrURL, ErrNoActiveWorker)
 	}
+	return c.awaitActive(ctx, reg)
+}
+
+// awaitActive returns the registration's active worker; when it has none
+// yet but a worker is installing or waiting (a lifecycle in progress, or
+// resumed after a restart), it waits for activation until ctx ends.
+func (c *Core) awaitActive(ctx context.Context, reg *Registration) (*Worker, error) {
+	var w *Worker
+	err := c.WaitFor(ctx, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		w = reg.active
+		return w != nil || reg.removed || (reg.installing == nil && reg.waiting == nil)
+	})
 	if w == nil {
-		return nil, fmt.Errorf("registration %s: %w", reg.Scope, ErrNoActiveWorker)
+		if err == nil {
+			err = ErrNoActiveWorker
+		}
+		return nil, fmt.Errorf("registration %s: %w", reg.Scope, err)
 	}
 	return w, nil
 }

@@ -96,6 +96,11 @@ func (c *Core) newEnv(ctx context.Context, kind envKind, origin, url string, w *
 		if err := env.Realm.RunPrelude(swPrelude); err != nil {
 			return err
 		}
+		if kind == envWindow {
+			if err := env.Realm.RunPrelude(domPrelude); err != nil {
+				return err
+			}
+		}
 		for _, setup := range c.opts.RealmSetup {
 			if err := setup(env); err != nil {
 				return err

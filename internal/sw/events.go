@@ -193,9 +193,9 @@ func (c *Core) DispatchTo(ctx context.Context, reg *Registration, ev Event) (*Ev
 	if reg == nil {
 		return nil, ErrNoActiveWorker
 	}
-	w := reg.Active()
-	if w == nil {
-		return nil, fmt.Errorf("registration %s: %w", reg.Scope, ErrNoActiveWorker)
+	w, err := c.awaitActive(ctx, reg)
+	if err != nil {
+		return nil, err
 	}
 	return c.Dispatch(ctx, w, ev)
 }
@@ -203,7 +203,7 @@ func (c *Core) DispatchTo(ctx context.Context, reg *Registration, ev Event) (*Ev
 // Push fires a push event with data at the active worker of scope (a scope
 // URL, or any URL it matches).
 func (c *Core) Push(ctx context.Context, scope string, data []byte) (*EventResult, error) {
-	w, err := c.ActiveWorker(scope)
+	w, err := c.ActiveWorker(ctx, scope)
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,12 @@ func (c *Core) OpenPage(ctx context.Context, rawURL string, opts PageOptions) (*
 	cl.env = env
 	cl.mu.Unlock()
 	p := &Page{core: c, Client: cl, Env: env, Response: resp}
+	if isHTML(resp) {
+		tree := documentTree(resp.Body)
+		if err := env.Realm.Do(ctx, func(*sobek.Runtime) error { _, err := env.callInternal("setDocument", tree); return err }); err != nil {
+			env.core.log.Warn("building the document", "url", cl.URL, "error", err)
+		}
+	}
 	if !opts.NoScripts && isHTML(resp) {
 		for _, s := range extractScripts(resp.Body) {
 			// An exception in one script does not stop the next.
@@ -74,6 +80,8 @@ func (c *Core) OpenPage(ctx context.Context, rawURL string, opts PageOptions) (*
 			}
 		}
 	}
+	// DOMContentLoaded, then load (a headless page loads no subresources).
+	_ = env.Realm.Do(ctx, func(*sobek.Runtime) error { _, err := env.callInternal("documentLoaded"); return err })
 	// The client message queue is enabled once the document is loaded.
 	env.enableMessages()
 	return p, nil

@@ -284,7 +284,7 @@
       const st = extState.get(this);
       // respondWith steps 1-2: dispatch flag unset or respond-with entered
       // flag set → InvalidStateError.
-      if (!internals.eventState(this).dispatch) throw new DOMException("Failed to execute 'respondWith' on 'FetchEvent': The event handler is already finished.", 'InvalidStateError');
+      if (!internals.eventDispatching(this)) throw new DOMException("Failed to execute 'respondWith' on 'FetchEvent': The event handler is already finished.", 'InvalidStateError');
       if (s.respondWithEntered) throw new DOMException("Failed to execute 'respondWith' on 'FetchEvent': The event has already been responded to.", 'InvalidStateError');
       // 3. Add lifetime promise r; 4. set stop propagation flags; 5-6. set
       // respond-with entered and wait to respond flags.

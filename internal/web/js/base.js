@@ -110,65 +110,91 @@
   internals.domError = (name, message) => new DOMException(message, name);
 
   // ---- Event ----------------------------------------------------------------
-  const evState = new WeakMap();
+  // State lives in private fields (one flag word for the booleans): events
+  // are made for every functional event, so construction must be cheap.
   const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3;
-  function es(e) { const s = evState.get(e); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  const BUBBLES = 1, CANCELABLE = 2, COMPOSED = 4, STOP = 8, STOP_IMMEDIATE = 16, CANCELED = 32,
+    IN_PASSIVE = 64, DISPATCH = 128, INITIALIZED = 256, TRUSTED = 512;
+  let flagsOf, setFlags, setPath, targetOf;
+  const trustedDesc = { get: undefined, enumerable: true, configurable: false };
   class Event {
-    constructor(type, eventInitDict) {
-      requiredArgs(1, arguments.length, "Failed to construct 'Event'");
-      const init = idl.dictionary(eventInitDict);
-      evState.set(this, {
-        type: idl.DOMString(type), bubbles: !!init.bubbles, cancelable: !!init.cancelable, composed: !!init.composed,
-        target: null, currentTarget: null, phase: NONE, stop: false, stopImmediate: false, canceled: false,
-        inPassive: false, dispatch: false, initialized: true, isTrusted: false, timeStamp: ops.now(),
-      });
-      Object.defineProperty(this, 'isTrusted', { get: isTrustedGetter, enumerable: true, configurable: false });
+    #type; #flags; #target = null; #currentTarget = null; #phase = NONE; #timeStamp; #detail = null;
+    constructor(...args) {
+      if (args.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
+      const init = args[1];
+      this.#type = idl.DOMString(args[0]);
+      let f = INITIALIZED;
+      if (init !== undefined && init !== null) {
+        if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError("Failed to construct 'Event': The provided value is not of type 'EventInit'.");
+        if (init.bubbles) f |= BUBBLES;
+        if (init.cancelable) f |= CANCELABLE;
+        if (init.composed) f |= COMPOSED;
+      }
+      this.#flags = f;
+      this.#timeStamp = ops.now();
+      // [LegacyUnforgeable] readonly attribute boolean isTrusted.
+      Object.defineProperty(this, 'isTrusted', trustedDesc);
     }
-    get type() { return es(this).type; }
-    get target() { return es(this).target; }
-    get srcElement() { return es(this).target; }
-    get currentTarget() { return es(this).currentTarget; }
-    composedPath() { const s = es(this); return s.currentTarget ? [s.currentTarget] : []; }
-    get eventPhase() { return es(this).phase; }
-    stopPropagation() { es(this).stop = true; }
-    get cancelBubble() { return es(this).stop; }
-    set cancelBubble(v) { if (v) es(this).stop = true; }
-    stopImmediatePropagation() { const s = es(this); s.stop = true; s.stopImmediate = true; }
-    get bubbles() { return es(this).bubbles; }
-    get cancelable() { return es(this).cancelable; }
-    get returnValue() { return !es(this).canceled; }
-    set returnValue(v) { const s = es(this); if (!v && s.cancelable && !s.inPassive) s.canceled = true; }
-    preventDefault() { const s = es(this); if (s.cancelable && !s.inPassive) s.canceled = true; }
-    get defaultPrevented() { return es(this).canceled; }
-    get composed() { return es(this).composed; }
-    get timeStamp() { return es(this).timeStamp; }
+    get type() { return this.#type; }
+    get target() { return this.#target; }
+    get srcElement() { return this.#target; }
+    get currentTarget() { return this.#currentTarget; }
+    composedPath() { return this.#currentTarget ? [this.#currentTarget] : []; }
+    get eventPhase() { return this.#phase; }
+    stopPropagation() { this.#flags |= STOP; }
+    get cancelBubble() { return (this.#flags & STOP) !== 0; }
+    set cancelBubble(v) { if (v) this.#flags |= STOP; }
+    stopImmediatePropagation() { this.#flags |= STOP | STOP_IMMEDIATE; }
+    get bubbles() { return (this.#flags & BUBBLES) !== 0; }
+    get cancelable() { return (this.#flags & CANCELABLE) !== 0; }
+    get returnValue() { return (this.#flags & CANCELED) === 0; }
+    set returnValue(v) { if (!v) this.#cancel(); }
+    preventDefault() { this.#cancel(); }
+    #cancel() { if ((this.#flags & (CANCELABLE | IN_PASSIVE)) === CANCELABLE) this.#flags |= CANCELED; }
+    get defaultPrevented() { return (this.#flags & CANCELED) !== 0; }
+    get composed() { return (this.#flags & COMPOSED) !== 0; }
+    get timeStamp() { return this.#timeStamp; }
     initEvent(type, bubbles = false, cancelable = false) {
-      const s = es(this);
-      if (s.dispatch) return;
-      Object.assign(s, { type: idl.DOMString(type), bubbles: !!bubbles, cancelable: !!cancelable, stop: false, stopImmediate: false, canceled: false, target: null });
+      if (this.#flags & DISPATCH) return;
+      this.#type = idl.DOMString(type);
+      this.#flags = (this.#flags & (TRUSTED | COMPOSED)) | INITIALIZED | (bubbles ? BUBBLES : 0) | (cancelable ? CANCELABLE : 0);
+      this.#target = null;
+    }
+    static _internal() {
+      flagsOf = (e) => { if (!(#flags in e)) throw new TypeError('Illegal invocation'); return e.#flags; };
+      setFlags = (e, f) => { e.#flags = f; };
+      setPath = (e, target, current, phase) => { e.#target = target; e.#currentTarget = current; e.#phase = phase; };
+      targetOf = (e) => e.#target;
+      trustedDesc.get = Object.getOwnPropertyDescriptor({ get isTrusted() { return (flagsOf(this) & TRUSTED) !== 0; } }, 'isTrusted').get;
+      internals.eventDetail = (e) => e.#detail;
+      internals.setEventDetail = (e, d) => { e.#detail = d; };
+      internals.isEvent = (e) => e !== null && typeof e === 'object' && #flags in e;
     }
   }
-  function isTrustedGetter() { return es(this).isTrusted; }
+  Event._internal();
+  delete Event._internal;
+  Object.defineProperty(Event, 'length', { value: 1 });
   for (const [k, v] of Object.entries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE })) {
     Object.defineProperty(Event, k, { value: v, enumerable: true });
     Object.defineProperty(Event.prototype, k, { value: v, enumerable: true });
   }
   expose(Event, 'Event');
-  internals.eventState = es;
-  internals.setTrusted = (e) => { es(e).isTrusted = true; return e; };
+  internals.eventDispatching = (e) => (flagsOf(e) & DISPATCH) !== 0;
+  internals.setTrusted = (e) => { setFlags(e, flagsOf(e) | TRUSTED); return e; };
 
   class CustomEvent extends Event {
-    constructor(type, eventInitDict) {
-      requiredArgs(1, arguments.length, "Failed to construct 'CustomEvent'");
-      super(type, eventInitDict);
-      const init = idl.dictionary(eventInitDict);
-      es(this).detail = init.detail === undefined ? null : init.detail;
+    constructor(...args) {
+      if (args.length < 1) throw new TypeError("Failed to construct 'CustomEvent': 1 argument required, but only 0 present.");
+      super(args[0], args[1]);
+      const init = args[1];
+      if (init !== undefined && init !== null && init.detail !== undefined) internals.setEventDetail(this, init.detail);
     }
-    get detail() { return es(this).detail; }
+    get detail() { if (!internals.isEvent(this)) throw new TypeError('Illegal invocation'); return internals.eventDetail(this); }
     initCustomEvent(type, bubbles = false, cancelable = false, detail = null) {
-      this.initEvent(type, bubbles, cancelable); es(this).detail = detail;
+      this.initEvent(type, bubbles, cancelable); internals.setEventDetail(this, detail);
     }
   }
+  Object.defineProperty(CustomEvent, 'length', { value: 1 });
   expose(CustomEvent, 'CustomEvent');
 
   // ---- EventTarget ----------------------------------------------------------
@@ -192,6 +218,8 @@
   class EventTarget {
     constructor() { targets.set(this, new Map()); }
     addEventListener(type, callback, options) {
+      // WebIDL: an operation called with an undefined this (a bare addEventListener() call) acts on the global object.
+      if (this === undefined || this === null) return EventTarget.prototype.addEventListener.apply(global, arguments);
       const m = listenersOf(this);
       requiredArgs(2, arguments.length, "Failed to execute 'addEventListener' on 'EventTarget'");
       type = idl.DOMString(type);
@@ -211,6 +239,7 @@
       if (o.signal) o.signal.addEventListener('abort', () => this.removeEventListener(type, callback, { capture: o.capture }));
     }
     removeEventListener(type, callback, options) {
+      if (this === undefined || this === null) return EventTarget.prototype.removeEventListener.apply(global, arguments);
       const m = listenersOf(this);
       requiredArgs(2, arguments.length, "Failed to execute 'removeEventListener' on 'EventTarget'");
       type = idl.DOMString(type);
@@ -221,12 +250,13 @@
       if (i >= 0) { list[i].removed = true; list.splice(i, 1); }
     }
     dispatchEvent(event) {
+      if (this === undefined || this === null) return EventTarget.prototype.dispatchEvent.apply(global, arguments);
       listenersOf(this);
       requiredArgs(1, arguments.length, "Failed to execute 'dispatchEvent' on 'EventTarget'");
       if (!(event instanceof Event)) throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
-      const s = es(event);
-      if (s.dispatch || !s.initialized) throw new DOMException("Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.", 'InvalidStateError');
-      s.isTrusted = false;
+      const f = flagsOf(event);
+      if ((f & DISPATCH) || !(f & INITIALIZED)) throw new DOMException("Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.", 'InvalidStateError');
+      setFlags(event, f & ~TRUSTED);
       return dispatch(this, event);
     }
   }
@@ -238,22 +268,22 @@
   // dispatch runs DOM's dispatch on a single target (no tree: workers and
   // headless pages have no nodes). Exceptions in listeners are reported.
   function dispatch(target, event) {
-    const s = es(event);
-    s.dispatch = true;
-    s.target = target;
-    s.phase = AT_TARGET;
-    s.currentTarget = target;
+    setFlags(event, flagsOf(event) | DISPATCH);
+    setPath(event, target, target, AT_TARGET);
     const m = targets.get(target);
-    const list = m && m.get(s.type);
+    const list = m && m.get(event.type);
     if (list && list.length) {
       // Capture listeners first, then the rest (both at target).
-      const snapshot = list.slice();
-      for (const capturePass of [true, false]) {
-        for (const l of snapshot) {
+      const snapshot = list.length === 1 ? list : list.slice();
+      let stopped = false;
+      for (let pass = 0; pass < 2 && !stopped; pass++) {
+        const capturePass = pass === 0;
+        for (let i = 0; i < snapshot.length; i++) {
+          const l = snapshot[i];
           if (l.removed || l.capture !== capturePass) continue;
-          if (s.stopImmediate) break;
-          if (l.once) { l.removed = true; const i = list.indexOf(l); if (i >= 0) list.splice(i, 1); }
-          if (l.passive) s.inPassive = true;
+          if (flagsOf(event) & STOP_IMMEDIATE) { stopped = true; break; }
+          if (l.once) { l.removed = true; const j = list.indexOf(l); if (j >= 0) list.splice(j, 1); }
+          if (l.passive) setFlags(event, flagsOf(event) | IN_PASSIVE);
           try {
             if (typeof l.callback === 'function') {
               l.callback.call(target, event);
@@ -265,20 +295,16 @@
           } catch (e) {
             internals.reportException(e);
           }
-          s.inPassive = false;
+          if (l.passive) setFlags(event, flagsOf(event) & ~IN_PASSIVE);
         }
-        if (s.stopImmediate) break;
       }
     }
-    s.dispatch = false;
-    s.phase = NONE;
-    s.currentTarget = null;
-    s.stop = false;
-    s.stopImmediate = false;
-    return !s.canceled;
+    setFlags(event, flagsOf(event) & ~(DISPATCH | STOP | STOP_IMMEDIATE));
+    setPath(event, target, null, NONE);
+    return (flagsOf(event) & CANCELED) === 0;
   }
   internals.dispatch = dispatch;
-  internals.dispatchTrusted = (target, event) => { es(event).isTrusted = true; return dispatch(target, event); };
+  internals.dispatchTrusted = (target, event) => { setFlags(event, flagsOf(event) | TRUSTED); return dispatch(target, event); };
 
   // Event handler IDL attributes (onmessage, onstatechange, ...).
   const handlerStore = new WeakMap();

@@ -804,10 +804,10 @@
   const makeMessaging = lazyInterfaces(['MessageEvent', 'MessagePort', 'MessageChannel'], () => {
     need('messaging');
     need('clone');
-    const es = internals.eventState;
+    const msgs = new WeakMap(); // MessageEvent → its message state
     const handles = new WeakMap(); // MessagePort → Go port handle
     const ph = (p) => { const h = handles.get(p); if (h === undefined) throw illegalInvocation(); return h; };
-    const ms = (e) => { const m = es(e).msg; if (m === undefined) throw illegalInvocation(); return m; };
+    const ms = (e) => { const m = msgs.get(e); if (m === undefined) throw illegalInvocation(); return m; };
     const toPort = (p) => { if (!handles.has(p)) throw new TypeError("Failed to construct 'MessageEvent': Failed to read the 'ports' property from 'MessageEventInit': Value is not of type 'MessagePort'."); return p; };
     const toSource = (s) => {
       if (s === null || s === undefined) return null;
@@ -829,7 +829,7 @@
         requiredArgs(1, arguments.length, "Failed to construct 'MessageEvent'");
         super(type, eventInitDict);
         if (prepared !== null && (eventInitDict === PLAIN || eventInitDict === BUBBLES || eventInitDict === CANCELABLE || eventInitDict === BOTH)) {
-          es(this).msg = prepared;
+          msgs.set(this, prepared);
           prepared = null;
           return;
         }
@@ -840,7 +840,7 @@
         const origin = init.origin === undefined ? '' : idl.USVString(init.origin);
         const ports = init.ports === undefined ? [] : idl.sequence(init.ports, toPort, "Failed to construct 'MessageEvent': The 'ports' property");
         const source = init.source === undefined ? null : toSource(init.source);
-        es(this).msg = { data, origin, lastEventId, source, ports: freeze(ports) };
+        msgs.set(this, { data, origin, lastEventId, source, ports: freeze(ports) });
       }
       get data() { return ms(this).data; }
       get origin() { return ms(this).origin; }
@@ -850,7 +850,7 @@
       initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = '', lastEventId = '', source = null, ports = []) {
         const m = ms(this);
         requiredArgs(1, arguments.length, "Failed to execute 'initMessageEvent' on 'MessageEvent'");
-        if (es(this).dispatch) return;
+        if (internals.eventDispatching(this)) return;
         this.initEvent(type, bubbles, cancelable);
         m.data = data;
         m.origin = idl.USVString(origin);
