@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/swhost/swhost"
+	"github.com/swhost/swhost/internal/discovery"
 	"github.com/swhost/swhost/internal/origins"
 )
 
@@ -131,4 +132,64 @@ func heapInUse() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// benchPage opens a page on a host with the SDK worker registered and
+// published, granted to news.example, without discovery limits.
+func benchDiscoveryPage(b *testing.B) (*swhost.Host, *swhost.Page) {
+	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: discoveryOrigins,
+		Grants:          []string{"https://news.example=https://sdk.social.example/sw.js"},
+		DiscoveryLimits: discovery.Limits{DiscoverPerMinute: -1, MaxInstancesPerOrigin: -1, MaxInstances: -1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.Close() })
+	ctx := context.Background()
+	if _, err := h.Register(ctx, "https://sdk.social.example/sw.js", ""); err != nil {
+		b.Fatal(err)
+	}
+	page, err := h.OpenPage(ctx, "https://news.example/")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(page.Close)
+	return h, page
+}
+
+func runPageLoop(b *testing.B, page *swhost.Page, src string) {
+	ctx := context.Background()
+	b.ResetTimer()
+	if err := page.Eval(ctx, "https://news.example/bench.js", fmt.Sprintf(src, b.N)); err != nil {
+		b.Fatal(err)
+	}
+	if err := page.Wait(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+}
+
+// BenchmarkDiscoverCachedGrant measures discover() of another origin's
+// published worker with a configured grant, sequentially from a page.
+func BenchmarkDiscoverCachedGrant(b *testing.B) {
+	_, page := benchDiscoveryPage(b)
+	runPageLoop(b, page, `(async () => {
+		for (let i = 0; i < %d; i++) await navigator.serviceWorker.discover('https://sdk.social.example/sw.js');
+	})();`)
+}
+
+// BenchmarkForeignRoundTrip measures postMessage round trips page → foreign
+// instance → published worker → foreign client → page.
+func BenchmarkForeignRoundTrip(b *testing.B) {
+	_, page := benchDiscoveryPage(b)
+	runPageLoop(b, page, `(async () => {
+		const w = (await navigator.serviceWorker.discover('https://sdk.social.example/sw.js')).active;
+		let resolve;
+		navigator.serviceWorker.onmessage = () => resolve();
+		for (let i = 0; i < %d; i++) {
+			const p = new Promise((r) => { resolve = r; });
+			w.postMessage({ action: 'echo', text: 'ping' });
+			await p;
+		}
+	})();`)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
 }

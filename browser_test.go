@@ -136,7 +136,7 @@ func uiShot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, uiActionTimeout)
 	defer cancel()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}

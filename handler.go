@@ -19,16 +19,33 @@ type HandlerOptions struct {
 
 // Handler serves the user agent's UI and JSON API on the listen address
 // itself, and the front for hosted origins on <label>.localhost names.
+//
+// The handler has a method Shutdown() that ends the UI's server-sent event
+// streams; register it with http.Server.RegisterOnShutdown so that
+// Shutdown does not wait for open shelf pages:
+//
+//	h := host.Handler(opts)
+//	srv.RegisterOnShutdown(h.(interface{ Shutdown() }).Shutdown)
 func (h *Host) Handler(opts HandlerOptions) http.Handler {
 	ui := ua.New(uiBackend{h: h, addr: opts.Addr}, ua.Options{Token: opts.Token, Addr: opts.Addr, Logger: h.log})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin, ok := h.frontOrigin(r.Host); ok {
-			h.serveFront(w, r, origin)
-			return
-		}
-		ui.ServeHTTP(w, r)
-	})
+	return &hostHandler{h: h, ui: ui}
 }
+
+type hostHandler struct {
+	h  *Host
+	ui *ua.Handler
+}
+
+func (hh *hostHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if origin, ok := hh.h.frontOrigin(r.Host); ok {
+		hh.h.serveFront(w, r, origin)
+		return
+	}
+	hh.ui.ServeHTTP(w, r)
+}
+
+// Shutdown ends the UI's event streams.
+func (hh *hostHandler) Shutdown() { hh.ui.Shutdown() }
 
 // FrontHost is the host name under which the front serves origin: the
 // origin's first DNS label under .localhost ("news.example" →

@@ -255,6 +255,8 @@ func (h *Handler) grantEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		case <-r.Context().Done():
 			return
+		case <-h.stop:
+			return
 		case <-tick.C:
 			buf.WriteString(": keep-alive\n\n")
 		}

@@ -60,6 +60,9 @@ type Handler struct {
 
 	hubOnce sync.Once
 	hub     *hub
+
+	stop     chan struct{} // closed by Shutdown: event streams end
+	stopOnce sync.Once
 }
 
 // New builds the handler.
@@ -67,7 +70,7 @@ func New(b Backend, opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := &Handler{b: b, opts: opts, log: opts.Logger, mux: http.NewServeMux(), pages: parsePages()}
+	h := &Handler{b: b, opts: opts, log: opts.Logger, mux: http.NewServeMux(), pages: parsePages(), stop: make(chan struct{})}
 	m := h.mux
 
 	// Pages.
@@ -110,9 +113,18 @@ func New(b Backend, opts Options) *Handler {
 	return h
 }
 
-// Close ends the handler's subscription to the content index. Streams in
-// progress end when their clients go.
+// Shutdown ends the server-sent event streams in progress (and refuses
+// new ones), so that http.Server.Shutdown need not wait for them: register
+// it with the server's RegisterOnShutdown. Browsers reconnect to the next
+// server.
+func (h *Handler) Shutdown() {
+	h.stopOnce.Do(func() { close(h.stop) })
+}
+
+// Close ends the event streams and the handler's subscription to the
+// content index.
 func (h *Handler) Close() {
+	h.Shutdown()
 	h.hubOnce.Do(func() {}) // a hub started later would never be closed
 	if h.hub != nil {
 		h.hub.close()

@@ -46,7 +46,7 @@ func TestGuard(t *testing.T) {
 		{"same-origin form with the token", req{method: "POST", target: "/api/push", body: pushForm,
 			header: map[string]string{"Content-Type": form, "Origin": "http://" + testAddr, "Sec-Fetch-Site": "same-origin"}}, 303},
 		{"cross-site form without the token", req{method: "POST", target: "/api/push",
-			body: "scope=https%3A%2F%2Fnews.example%2F&data=x",
+			body:   "scope=https%3A%2F%2Fnews.example%2F&data=x",
 			header: map[string]string{"Content-Type": form, "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}}, 403},
 		{"cross-site form even with the token", req{method: "POST", target: "/api/push", body: pushForm,
 			header: map[string]string{"Content-Type": form, "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}}, 403},
@@ -260,7 +260,7 @@ func TestIcon(t *testing.T) {
 	svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
 	rec := contentindex.Record{RegID: "1", Scope: "https://news.example/", Seq: 1, LaunchURL: "https://news.example/a", Added: time.Now(),
 		Description: contentindex.Description{ID: "a", Title: "A", Description: "a", URL: "/a"},
-		Icons: []contentindex.Icon{{ContentType: "image/png", Width: 64, Height: 64, Data: png}, {ContentType: "image/svg+xml", Data: svg}}}
+		Icons:       []contentindex.Icon{{ContentType: "image/png", Width: 64, Height: 64, Data: png}, {ContentType: "image/svg+xml", Data: svg}}}
 	if err := st.Apply(context.Background(), []contentindex.Mutation{{RegID: "1", ID: "a", Put: &rec}}); err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,9 @@ func TestIcon(t *testing.T) {
 }
 
 func TestPickIcon(t *testing.T) {
-	ic := func(ct string, w int) contentindex.Icon { return contentindex.Icon{ContentType: ct, Width: w, Height: w} }
+	ic := func(ct string, w int) contentindex.Icon {
+		return contentindex.Icon{ContentType: ct, Width: w, Height: w}
+	}
 	tests := []struct {
 		name  string
 		icons []contentindex.Icon

@@ -1,0 +1,2 @@
+// Registered but never published.
+self.addEventListener('message', () => {});
