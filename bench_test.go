@@ -2,9 +2,9 @@ package swhost_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -257,4 +259,97 @@ func ffArtifactDir(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// ffServer serves a host's Handler (UI, API and the front) on a loopback
+// port.
+type ffServer struct {
+	addr string // 127.0.0.1:PORT
+	port string
+
+	mu   sync.Mutex
+	seen []string // "METHOD HOST PATH STATUS" of every request served
+}
+
+func (s *ffServer) requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.seen...)
+}
+
+type ffStatus struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *ffStatus) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func ffServe(t testing.TB, h *swhost.Host) *ffServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &ffServer{addr: ln.Addr().String()}
+	_, s.port, _ = net.SplitHostPort(s.addr)
+	handler := h.Handler(swhost.HandlerOptions{Token: "test-token", Addr: s.addr})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &ffStatus{ResponseWriter: w, code: 200}
+		handler.ServeHTTP(sw, r)
+		s.mu.Lock()
+		s.seen = append(s.seen, fmt.Sprintf("%s %s %s %d", r.Method, r.Host, r.URL.RequestURI(), sw.code))
+		s.mu.Unlock()
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// front is the front's base URL for a label ("news" → http://news.localhost:PORT).
+func (s *ffServer) front(label string) string { return "http://" + label + ".localhost:" + s.port }
+
+// client dials the server for every host name, as *.localhost resolves to
+// loopback in a browser; it does not follow redirects.
+func (s *ffServer) client() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, s.addr)
+		}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// get requests rawURL with headers (name, value pairs) and returns the
+// status, headers and body.
+func (s *ffServer) get(t testing.TB, method, rawURL string, hdr ...string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := s.client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, rawURL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, b
+}
+
+// Header sets of a browser's navigation and subresource requests.
+func ffNavigate() []string {
+	return []string{"Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest", "document", "Accept", "text/html"}
+}
+
+func ffSubresource(referer, dest string) []string {
+	return []string{"Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", dest, "Referer", referer}
 }

@@ -121,8 +121,8 @@ func (h *Host) serveFront(w http.ResponseWriter, r *http.Request, origin string)
 		if m := r.Header.Get("Sec-Fetch-Mode"); m == "cors" || m == "same-origin" || m == "no-cors" {
 			req.Mode = m
 		}
-		cl := h.front.get(frontToOrigin(r.Header.Get("Referer"), origin, r.Host))
-		resp, err = h.core.ClientFetch(ctx, cl, req)
+		referrer := frontToOrigin(r.Header.Get("Referer"), origin, r.Host)
+		resp, err = h.frontSubresource(ctx, referrer, req)
 	}
 	if err != nil || resp == nil || resp.Type == "error" {
 		msg := "network error"
@@ -154,6 +154,31 @@ func (h *Host) serveFront(w http.ResponseWriter, r *http.Request, origin string)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(resp.Body)
 	}
+}
+
+// frontSubresource fetches req as a subresource of the window client the
+// front created for referrer. A client the front no longer knows (no
+// Referer, a page loaded before a restart, one evicted from the list) was
+// still loaded through the front: its controller is the active worker of
+// the registration matching its URL (the Referer, else the request's URL),
+// so Handle Fetch goes there, then to the network.
+func (h *Host) frontSubresource(ctx context.Context, referrer string, req *web.Request) (*web.Response, error) {
+	if cl := h.front.get(referrer); cl != nil {
+		return h.core.ClientFetch(ctx, cl, req)
+	}
+	clientURL := referrer
+	if clientURL == "" {
+		clientURL = req.URL
+	}
+	if reg := h.core.Match(clientURL); reg != nil {
+		if w := reg.Active(); w != nil {
+			resp, err := h.core.DispatchFetch(ctx, w, req)
+			if err != nil || resp != nil {
+				return resp, err
+			}
+		}
+	}
+	return h.core.ClientFetch(ctx, nil, req)
 }
 
 // isNavigation tells a browser's navigation from a subresource request.

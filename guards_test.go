@@ -140,3 +140,32 @@ func TestHeapWatchdog(t *testing.T) {
 		t.Fatalf("push: %v; script errors %v", err, l.errors())
 	}
 }
+
+// TestIdleStopAndRestart: an idle worker stops after the idle timeout and
+// starts again for the next event.
+func TestIdleStopAndRestart(t *testing.T) {
+	h, l := newHost(t, swhost.Config{IdleTimeout: 100 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := h.Register(ctx, "https://guards.example/other.js", "/other/"); err != nil {
+		t.Fatal(err)
+	}
+	w := h.Core().RegistrationByScope("https://guards.example/other/").Active()
+	if err := h.Push(ctx, "https://guards.example/other/", []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	starts := w.Starts()
+	for w.Running() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the worker never stopped")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := h.Push(ctx, "https://guards.example/other/", []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	if w.Starts() != starts+1 || !l.has("other worker got: two") {
+		t.Fatalf("starts %d → %d; lines %v", starts, w.Starts(), l.has("other worker got: two"))
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -119,25 +118,16 @@ func TestOfflineNews(t *testing.T) {
 	t.Run("Offline", func(t *testing.T) { check(t, h) })
 
 	t.Run("Front", func(t *testing.T) {
-		s := newUIServer(t, h.Host)
-		port := strings.Split(s.addr, ":")[1]
+		s := ffServe(t, h.Host)
+		front := s.front("news")
 		for _, p := range append(append([]string{"/"}, articles...), subresources...) {
-			req, _ := http.NewRequest(http.MethodGet, "http://news.localhost:"+port+p, nil)
+			hdr := ffNavigate()
 			if !strings.HasPrefix(p, "/article/") && p != "/" {
-				req.Header.Set("Sec-Fetch-Mode", "no-cors")
-				req.Header.Set("Referer", "http://news.localhost:"+port+"/")
-			} else {
-				req.Header.Set("Sec-Fetch-Mode", "navigate")
-				req.Header.Set("Sec-Fetch-Dest", "document")
+				hdr = ffSubresource(front+"/", "style")
 			}
-			resp, err := s.client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || !bytes.Equal(body, online[p]) {
-				t.Errorf("front %s offline: HTTP %d, %q", p, resp.StatusCode, ffClip(body))
+			code, _, body := s.get(t, http.MethodGet, front+p, hdr...)
+			if code != 200 || !bytes.Equal(body, online[p]) {
+				t.Errorf("front %s offline: HTTP %d, %q", p, code, ffClip(body))
 			}
 		}
 	})

@@ -501,3 +501,43 @@ func TestUIFrontCannotReachAPI(t *testing.T) {
 		t.Errorf("the entry is gone: %v", err)
 	}
 }
+
+// TestUIInspectorActions (no browser): push, update and unregister through
+// the API; unregistering takes the registration's entries off the shelf.
+func TestUIInspectorActions(t *testing.T) {
+	h, _, _ := uiNewsHost(t, swhost.Config{})
+	s := newUIServer(t, h)
+	if code := s.api(t, "POST", "/api/push", map[string]string{"scope": "https://news.example/", "data": string(uiArticlePush("welcome", "Welcome"))}, nil); code != 200 {
+		t.Fatalf("push: %d", code)
+	}
+	if code := s.api(t, "POST", "/api/push", map[string]string{"scope": "https://nowhere.example/", "data": "x"}, nil); code != 409 {
+		t.Errorf("push to no registration: %d", code)
+	}
+	if code := s.api(t, "POST", "/api/registrations/1/update", nil, nil); code != 200 {
+		t.Errorf("update: %d", code)
+	}
+	if code := s.api(t, "POST", "/api/registrations/99/update", nil, nil); code != 404 {
+		t.Errorf("update of no registration: %d", code)
+	}
+	var list []swhost.IndexEntry
+	if s.api(t, "GET", "/api/index", nil, &list); len(list) != 1 {
+		t.Fatalf("before unregister: %d entries", len(list))
+	}
+	if code := s.api(t, "POST", "/api/registrations/1/unregister", nil, nil); code != 200 {
+		t.Fatalf("unregister: %d", code)
+	}
+	var regs []swhost.RegistrationInfo
+	if s.api(t, "GET", "/api/registrations", nil, &regs); len(regs) != 0 {
+		t.Errorf("registrations after unregister: %+v", regs)
+	}
+	// The entries go in the registration's queue order, after the job.
+	for i := 0; ; i++ {
+		if s.api(t, "GET", "/api/index?all=1", nil, &list); len(list) == 0 {
+			break
+		}
+		if i == 400 {
+			t.Fatalf("entries after unregister: %+v", list)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}

@@ -539,6 +539,9 @@ func (r *Realm) reportRejections() {
 		}
 		se := r.scriptError("unhandledrejection", p.Result(), nil)
 		se.Message = "Uncaught (in promise) " + se.Message
+		if se.Stack != "" {
+			se.Stack = "Uncaught (in promise) " + se.Stack
+		}
 		r.report(se)
 	}
 }

@@ -48,8 +48,13 @@ func (c *Core) DispatchFetch(ctx context.Context, w *Worker, req *web.Request) (
 				case "none":
 					answer1(answer{none: true})
 				case "response":
-					resp, err := web.ResponseFromJS(env.Realm, call.Argument(1))
-					answer1(answer{resp: resp, err: err})
+					// The body may be a stream the script is still writing.
+					web.ResponseFromJSAsync(env.Realm, call.Argument(1), func(resp *web.Response, err error) {
+						if resp != nil {
+							resp.ServiceWorker = true // not a network response: no CORS check
+						}
+						answer1(answer{resp: resp, err: err})
+					})
 				default:
 					answer1(answer{err: fmt.Errorf("the service worker's respondWith() did not produce a response")})
 				}

@@ -564,3 +564,23 @@ func TestUnknownAPI(t *testing.T) {
 		t.Errorf("grants page without discovery: %d", w.Code)
 	}
 }
+
+// TestShutdownEndsStreams: Shutdown ends the event streams, so that
+// http.Server.Shutdown does not wait for open pages.
+func TestShutdownEndsStreams(t *testing.T) {
+	_, h, srv := grantsFixture(t)
+	shelf := openSSE(t, srv, "/api/index/events", nil)
+	prompts := openSSE(t, srv, "/api/grants/events", nil)
+	if ev := prompts.nextOf(t); ev.event != "reset" {
+		t.Fatalf("%+v", ev)
+	}
+	h.Shutdown()
+	for name, s := range map[string]*sseReader{"shelf": shelf, "prompts": prompts} {
+		for {
+			if _, ok := s.next(); !ok {
+				break
+			}
+		}
+		t.Logf("the %s stream ended", name)
+	}
+}
