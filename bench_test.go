@@ -193,3 +193,26 @@ func BenchmarkForeignRoundTrip(b *testing.B) {
 	})();`)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
 }
+
+// BenchmarkWorkerStart measures starting a stopped worker (a new realm with
+// every prelude, then the compiled script) for one push event.
+func BenchmarkWorkerStart(b *testing.B) {
+	srv := scriptServer(b, benchScript(1))
+	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	ctx := context.Background()
+	if _, err := h.Register(ctx, "https://bench.example/sw.js", ""); err != nil {
+		b.Fatal(err)
+	}
+	w := h.Core().RegistrationByScope("https://bench.example/").Active()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.Stop()
+		if err := h.Push(ctx, "https://bench.example/", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

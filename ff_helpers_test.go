@@ -90,7 +90,7 @@ func (s *ffSite) serve(w http.ResponseWriter, r *http.Request) {
 	if hdr, err := os.ReadFile(f + ".headers"); err == nil {
 		for _, line := range strings.Split(string(hdr), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok {
-				w.Header().Add(strings.TrimSpace(k), strings.TrimSpace(v))
+				w.Header().Set(strings.TrimSpace(k), strings.TrimSpace(v))
 			}
 		}
 	}
@@ -353,3 +353,5 @@ func ffNavigate() []string {
 func ffSubresource(referer, dest string) []string {
 	return []string{"Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", dest, "Referer", referer}
 }
+
+func (w *ffStatus) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -147,7 +147,7 @@ func TestIndexAddAlgorithm(t *testing.T) {
 			`await idx.add(desc('n', { url: '/narrow/page' })); return 'resolved';`, "resolved"},
 		{"a URL outside the narrower scope is refused by it", "/narrow/",
 			`return idx.add(desc('n2', { url: '/a/x' })).then(() => 'resolved', (e) => e.name);`, "TypeError"},
-		{"a string-prefix match is not a scope match", "/narrow/",
+		{"a URL beside the scope is refused (/narrowish is not under /narrow/)", "/narrow/",
 			`return idx.add(desc('n3', { url: '/narrowish' })).then(() => 'resolved', (e) => e.name);`, "TypeError"},
 		// The worker's API base URL is /narrow/sw.js, the window's
 		// /page.html: the same relative URL is in scope for one only.

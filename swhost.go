@@ -150,6 +150,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		Policy:               cfg.IndexPolicy,
 		Icons:                icons,
 		ContentDeleteTimeout: deleteCap,
+		// Entries age out of the display policy's window: re-select hourly.
+		RefreshInterval: time.Hour,
 		HasActiveWorker: func(regID string) bool {
 			reg := h.registration(regID)
 			return reg != nil && reg.Active() != nil

@@ -82,7 +82,16 @@ func cmdGrants(e *Env, args []string) int {
 		}
 		return withHost(e, &hf, *addr, func(r *remote) error {
 			// A running host also answers a pending prompt for the pair.
-			return r.do(e.Ctx, http.MethodPost, "/api/grants/"+action, map[string]string{"origin": origin, "scriptURL": script}, nil)
+			var res struct {
+				Existed *bool `json:"existed"`
+			}
+			if err := r.do(e.Ctx, http.MethodPost, "/api/grants/"+action, map[string]string{"origin": origin, "scriptURL": script}, &res); err != nil {
+				return err
+			}
+			if action == "revoke" && res.Existed != nil && !*res.Existed {
+				return fmt.Errorf("no recorded grant for %s and %s", origin, script)
+			}
+			return nil
 		}, func(h *swhost.Host) error {
 			ctx, cancel := context.WithTimeout(e.Ctx, time.Minute)
 			defer cancel()

@@ -76,6 +76,11 @@ Commands:
 
 ENTRY is ID, or REGID/ID when the id is in more than one registration.
 They talk to the host serving --data (its JSON API) when one runs, else open --data themselves.
+
+The host does not display every entry: its display policy shows the newest entries,
+weighted by how often the person opened each origin's entries, at most
+--index-max-per-origin per origin (3) and --index-max-total in all (20), added within
+--index-window (28 days), of the --index-categories given (all).
 `
 
 func cmdIndex(e *Env, args []string) int {
@@ -99,16 +104,16 @@ func cmdIndex(e *Env, args []string) int {
 	return ExitUsage
 }
 
-// The JSON API of a running host (served by internal/ua):
+// The JSON API of a running host (internal/ua):
 //
-//	GET  /api/index[?all=1][&origin=O]  → []swhost.IndexEntry
-//	POST /api/index/open   {"reg","id"} → indexOpenResult
-//	POST /api/index/delete {"reg","id"} → {"ok":true}
-const (
-	apiIndex       = "/api/index"
-	apiIndexOpen   = "/api/index/open"
-	apiIndexDelete = "/api/index/delete"
-)
+//	GET  /api/index[?all=1][&origin=O]               → []swhost.IndexEntry
+//	POST /api/index/{reg}/{id}/open {"headless":true} → indexOpenResult
+//	POST /api/index/{reg}/{id}/delete                 → {"ok":true[,"warning":…]}
+const apiIndex = "/api/index"
+
+func entryAPIPath(en entryRef, action string) string {
+	return apiIndex + "/" + url.PathEscape(en.Reg) + "/" + url.PathEscape(en.ID) + "/" + action
+}
 
 type entryRef struct {
 	Reg string `json:"reg"`
@@ -297,7 +302,7 @@ func cmdIndexOpen(e *Env, args []string) int {
 			return err
 		}
 		var res indexOpenResult
-		if err := r.do(e.Ctx, http.MethodPost, apiIndexOpen, en, &res); err != nil {
+		if err := r.do(e.Ctx, http.MethodPost, entryAPIPath(en, "open"), map[string]bool{"headless": true}, &res); err != nil {
 			return fmt.Errorf("open %s/%s: %w", en.Reg, en.ID, err)
 		}
 		return print(res)
@@ -351,10 +356,17 @@ func cmdIndexDelete(e *Env, args []string) int {
 		if err != nil {
 			return err
 		}
-		if err := r.do(e.Ctx, http.MethodPost, apiIndexDelete, en, nil); err != nil {
+		var res struct {
+			Warning string `json:"warning"`
+		}
+		if err := r.do(e.Ctx, http.MethodPost, entryAPIPath(en, "delete"), map[string]any{}, &res); err != nil {
 			return fmt.Errorf("delete %s/%s: %w", en.Reg, en.ID, err)
 		}
-		report(en, nil)
+		var evErr error
+		if res.Warning != "" {
+			evErr = errors.New(res.Warning)
+		}
+		report(en, evErr)
 		return nil
 	}, func(h *swhost.Host) error {
 		en, err := resolveEntry(h.IndexEntries(false, ""), ref)
@@ -374,4 +386,3 @@ func cmdIndexDelete(e *Env, args []string) int {
 		return nil
 	})
 }
-

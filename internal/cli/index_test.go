@@ -275,51 +275,85 @@ func TestResolveEntry(t *testing.T) {
 	}
 }
 
-// The index commands talk to a running host's JSON API when one serves the
-// data directory.
-func TestIndexCommandsViaAPI(t *testing.T) {
-	dir := t.TempDir()
-	entries := []swhost.IndexEntry{{Record: contentindex.Record{RegID: "7", LaunchURL: "https://a.example/x",
-		Description: contentindex.Description{ID: "x", Title: "Ex", Description: "D", Category: "article", URL: "/x"}}, Origin: "https://a.example", Displayed: true}}
-	var mu sync.Mutex
-	var calls []string
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"ok":true}`) })
-	mux.HandleFunc("GET /api/index", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		calls = append(calls, "list "+r.URL.RawQuery)
-		mu.Unlock()
-		json.NewEncoder(w).Encode(entries)
-	})
-	post := func(name string, reply any) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			var ref entryRef
-			json.NewDecoder(r.Body).Decode(&ref)
-			mu.Lock()
-			calls = append(calls, name+" "+ref.Reg+"/"+ref.ID+" token="+r.Header.Get("X-Swhost-Token"))
-			mu.Unlock()
-			json.NewEncoder(w).Encode(reply)
+// syncBuffer is an io.Writer a test can wait on.
+type syncBuffer struct {
+	mu      sync.Mutex
+	b       strings.Builder
+	changed chan struct{}
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{})} }
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) waitFor(t *testing.T, text string) {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for {
+		s.mu.Lock()
+		has, ch := strings.Contains(s.b.String(), text), s.changed
+		s.mu.Unlock()
+		if has {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("no %q in the output", text)
 		}
 	}
-	mux.HandleFunc("POST /api/index/open", post("open", indexOpenResult{Reg: "7", ID: "x", URL: "https://a.example/x", Status: 200, ServedByWorker: true, ClientID: "c1"}))
-	mux.HandleFunc("POST /api/index/delete", post("delete", map[string]bool{"ok": true}))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	os.WriteFile(filepath.Join(dir, "api-addr"), []byte(strings.TrimPrefix(srv.URL, "http://")), 0o600)
-	os.WriteFile(filepath.Join(dir, "api-token"), []byte("secret"), 0o600)
+}
 
-	if out := mustCLI(t, "index", "list", "--data", dir, "--origin", "https://a.example", "--all"); !strings.Contains(out, "7/x") || !strings.Contains(out, "Ex") {
-		t.Fatalf("list:\n%s", out)
+// The index commands talk to the running host's JSON API when one serves
+// the data directory (the host holds the directory's lock).
+func TestIndexCommandsViaAPI(t *testing.T) {
+	up := newUpstream(t, filepath.Join("..", "..", "testdata", "contentindex", "site"))
+	dir := t.TempDir()
+	const origin = "https://ci.example"
+	ctx, cancel := context.WithCancel(context.Background())
+	out := newSyncBuffer()
+	served := make(chan int, 1)
+	go func() {
+		served <- Main(&Env{Args: []string{"serve", "--data", dir, "--listen", "127.0.0.1:0", "--origin", origin + "=" + up.srv.URL,
+			"--open", origin + "/seed.html"}, Stdout: out, Stderr: out, Ctx: ctx})
+	}()
+	defer func() {
+		cancel()
+		if code := <-served; code != ExitOK {
+			t.Errorf("serve exited %d:\n%s", code, out.b.String())
+		}
+	}()
+	out.waitFor(t, "seeded")
+
+	list := mustCLI(t, "index", "list", "--data", dir, "--all")
+	if !strings.Contains(list, "1/one") || !strings.Contains(list, "1/two") || !strings.Contains(list, "One") {
+		t.Fatalf("list:\n%s", list)
 	}
-	if out := mustCLI(t, "index", "open", "--data", dir, "x"); out != "opened 7/x: https://a.example/x (HTTP 200, served by the service worker, client c1)\n" {
-		t.Fatalf("open: %q", out)
+	if got := mustCLI(t, "index", "list", "--data", dir, "--origin", "https://other.example"); strings.Count(got, "\n") != 1 {
+		t.Fatalf("another origin:\n%s", got)
 	}
-	if out := mustCLI(t, "index", "delete", "--data", dir, "7/x"); out != "deleted 7/x\n" {
-		t.Fatalf("delete: %q", out)
+	opened := mustCLI(t, "index", "open", "--data", dir, "--body", "one")
+	if !strings.HasPrefix(opened, "opened 1/one: "+origin+"/a/one (HTTP 200, served by the service worker, client ") || !strings.Contains(opened, "launched /a/one") {
+		t.Fatalf("open:\n%s", opened)
 	}
-	want := "list all=1&origin=https%3A%2F%2Fa.example|list all=1|open 7/x token=secret|list all=1|delete 7/x token=secret"
-	if got := strings.Join(calls, "|"); got != want {
-		t.Fatalf("API calls\n got %s\nwant %s", got, want)
+	if got := mustCLI(t, "index", "delete", "--data", dir, "1/one"); got != "deleted 1/one\n" {
+		t.Fatalf("delete: %q", got)
+	}
+	var entries []swhost.IndexEntry
+	if err := json.Unmarshal([]byte(mustCLI(t, "index", "list", "--data", dir, "--all", "--json")), &entries); err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Description.ID != "two" {
+		t.Fatalf("after delete: %+v", entries)
+	}
+	if _, errOut, code := runCLI(t, "index", "delete", "--data", dir, "one"); code != ExitError || !strings.Contains(errOut, "no such content index entry") {
+		t.Fatalf("second delete: exit %d %s", code, errOut)
 	}
 }
 

@@ -78,7 +78,11 @@ func cmdServe(e *Env, args []string) int {
 			return errorf(e, "serve: writing address: %v", err)
 		}
 	}
-	srv := &http.Server{Handler: host.Handler(swhost.HandlerOptions{Token: tok, Addr: ln.Addr().String()}), ReadHeaderTimeout: 10 * time.Second}
+	handler := host.Handler(swhost.HandlerOptions{Token: tok, Addr: ln.Addr().String()})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	if sh, ok := handler.(interface{ Shutdown() }); ok {
+		srv.RegisterOnShutdown(sh.Shutdown) // end the UI's live streams
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(e.Stdout, "swhost: serving on http://%s/ (UI and API)\n", ln.Addr())

@@ -39,7 +39,7 @@ func (x *Index) Install(env *sw.Env) error {
 	}
 	r.SetOp("indexAdd", func(call sobek.FunctionCall) sobek.Value {
 		reg := registration(call.Argument(0))
-		d, err := DescriptionFromValue(call.Argument(1).Export())
+		d, err := convertedDescription(rt, call.Argument(1))
 		if err != nil {
 			r.Throw(err)
 		}
@@ -74,6 +74,60 @@ func (x *Index) Install(env *sw.Env) error {
 		return rt.ToValue(p)
 	})
 	return r.RunPrelude(indexPrelude)
+}
+
+// convertedDescription reads the ContentDescription that js/index.js
+// converted (WebIDL): a plain object whose members are strings and whose
+// icons are plain objects, optional members absent when not given. Reading
+// it member by member spares the reflection of Export; anything else falls
+// back to DescriptionFromValue's checks.
+func convertedDescription(rt *sobek.Runtime, v sobek.Value) (Description, error) {
+	o, ok := v.(*sobek.Object)
+	if !ok {
+		return DescriptionFromValue(v.Export())
+	}
+	str := func(o *sobek.Object, name string) (string, bool) {
+		x := o.Get(name)
+		if x == nil || sobek.IsUndefined(x) {
+			return "", false
+		}
+		s, isStr := x.Export().(string)
+		return s, isStr
+	}
+	var d Description
+	var ok1, ok2, ok3, ok4, ok5 bool
+	d.ID, ok1 = str(o, "id")
+	d.Title, ok2 = str(o, "title")
+	d.Description, ok3 = str(o, "description")
+	d.Category, ok4 = str(o, "category")
+	d.URL, ok5 = str(o, "url")
+	icons, isArr := o.Get("icons").(*sobek.Object)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && isArr) {
+		return DescriptionFromValue(v.Export())
+	}
+	n := int(icons.Get("length").ToInteger())
+	d.Icons = make([]ImageResource, n)
+	for i := range n {
+		ic, isObj := icons.Get(itoa(i)).(*sobek.Object)
+		if !isObj {
+			return DescriptionFromValue(v.Export())
+		}
+		r := &d.Icons[i]
+		if r.Src, ok = str(ic, "src"); !ok {
+			return DescriptionFromValue(v.Export())
+		}
+		var has bool
+		if r.Sizes, has = str(ic, "sizes"); has && r.Sizes == "" {
+			r.Empty |= EmptySizes
+		}
+		if r.Type, has = str(ic, "type"); has && r.Type == "" {
+			r.Empty |= EmptyType
+		}
+		if r.Label, has = str(ic, "label"); has && r.Label == "" {
+			r.Empty |= EmptyLabel
+		}
+	}
+	return d, nil
 }
 
 // descriptionToJS converts a ContentDescription to a JS object as WebIDL

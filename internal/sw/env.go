@@ -173,7 +173,9 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 		typ := call.Argument(2).String()
 		uvc := call.Argument(3).String()
 		c.goBackground(func() {
-			info, err := c.startRegister(context.Background(), e, scriptURL, scope, typ, uvc)
+			// The promise settles from the job itself (ordered before the
+			// job's later tasks); errors found before scheduling settle here.
+			info, err := c.startRegister(context.Background(), e, scriptURL, scope, typ, uvc, func(r jobResult) { settleReg(res, r.info, r.err) })
 			settleReg(res, info, err)
 		})
 	}))
@@ -215,14 +217,14 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 	r.SetOp("update", e.promiseOp(func(call sobek.FunctionCall, res *js.Resolver) {
 		reg := c.RegistrationByID(call.Argument(0).ToInteger())
 		c.goBackground(func() {
-			info, err := c.startUpdate(context.Background(), e, reg)
+			info, err := c.startUpdate(context.Background(), e, reg, func(r jobResult) { settleReg(res, r.info, r.err) })
 			settleReg(res, info, err)
 		})
 	}))
 	r.SetOp("unregister", e.promiseOp(func(call sobek.FunctionCall, res *js.Resolver) {
 		reg := c.RegistrationByID(call.Argument(0).ToInteger())
 		c.goBackground(func() {
-			ok, err := c.startUnregister(context.Background(), e, reg)
+			ok, err := c.startUnregister(context.Background(), e, reg, func(r jobResult) { res.Settle(r.ok, r.err) })
 			res.Settle(ok, err)
 		})
 	}))

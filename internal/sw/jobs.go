@@ -31,7 +31,12 @@ type job struct {
 	origin         string // the client's origin (referrer)
 	env            *Env   // the client, may be nil (host-initiated)
 	done           chan jobResult
-	equivalents    []chan jobResult
+	equivalents    []*job
+	// settle, when set, receives the result synchronously on the job's
+	// goroutine: a client's promise is then queued before any task the
+	// rest of the job queues (Resolve Job Promise's ordering).
+	settle   func(jobResult)
+	resolved bool
 	resumeWorker   *Worker // set when resuming an interrupted install
 }
 
@@ -75,7 +80,7 @@ func (c *Core) schedule(ctx context.Context, j *job) jobResult {
 	// (that is not running) takes this job's promise along.
 	if n := len(q.jobs); n > 0 && q.jobs[n-1].equivalent(j) && !(q.running && n == 1) {
 		last := q.jobs[n-1]
-		last.equivalents = append(last.equivalents, j.done)
+		last.equivalents = append(last.equivalents, j)
 	} else {
 		q.jobs = append(q.jobs, j)
 	}
@@ -136,16 +141,21 @@ func (c *Core) holdPages(origin string) func() {
 
 // resolveJob is Resolve Job Promise (for the job and its equivalents).
 func (j *job) resolve(r jobResult) {
-	select {
-	case j.done <- r:
-	default:
+	j.resolveOne(r)
+	for _, e := range j.equivalents {
+		e.resolveOne(r)
 	}
-	for _, ch := range j.equivalents {
-		select {
-		case ch <- r:
-		default:
-		}
+}
+
+func (j *job) resolveOne(r jobResult) {
+	if j.resolved {
+		return
 	}
+	j.resolved = true
+	if j.settle != nil {
+		j.settle(r)
+	}
+	j.done <- r
 }
 
 func (c *Core) runJob(j *job) {
@@ -169,7 +179,7 @@ func (c *Core) runJob(j *job) {
 
 // startRegister runs the ServiceWorkerContainer.register() steps and Start
 // Register: URL parsing and the scope checks, then schedules the job.
-func (c *Core) startRegister(ctx context.Context, env *Env, scriptURL string, scope *string, typ, uvc string) (*RegistrationInfo, error) {
+func (c *Core) startRegister(ctx context.Context, env *Env, scriptURL string, scope *string, typ, uvc string, settle func(jobResult)) (*RegistrationInfo, error) {
 	base := env.URL
 	// Start Register step 3: parse scriptURL against the API base URL.
 	su, err := ResolveURL(base, scriptURL)
@@ -202,7 +212,7 @@ func (c *Core) startRegister(ctx context.Context, env *Env, scriptURL string, sc
 		scopeURL = stripFragment(u)
 	}
 	r := c.schedule(ctx, &job{typ: jobRegister, scope: scopeURL, scriptURL: stripFragment(su), workerType: typ,
-		updateViaCache: uvc, origin: env.Origin, env: env})
+		updateViaCache: uvc, origin: env.Origin, env: env, settle: settle})
 	return r.info, r.err
 }
 
@@ -214,7 +224,7 @@ func (c *Core) Register(ctx context.Context, clientURL, scriptURL, scope string)
 	if scope != "" {
 		sp = &scope
 	}
-	return c.startRegister(ctx, env, scriptURL, sp, "classic", "imports")
+	return c.startRegister(ctx, env, scriptURL, sp, "classic", "imports", nil)
 }
 
 // runRegister is the Register algorithm.
@@ -261,7 +271,7 @@ func (c *Core) runRegister(j *job) {
 	c.update(j, reg)
 }
 
-func (c *Core) startUpdate(ctx context.Context, env *Env, reg *Registration) (*RegistrationInfo, error) {
+func (c *Core) startUpdate(ctx context.Context, env *Env, reg *Registration, settle func(jobResult)) (*RegistrationInfo, error) {
 	if reg == nil || reg.Removed() {
 		return nil, js.Errorf("InvalidStateError", "Failed to update a ServiceWorker: The registration is not found.")
 	}
@@ -282,13 +292,13 @@ func (c *Core) startUpdate(ctx context.Context, env *Env, reg *Registration) (*R
 		origin = env.Origin
 	}
 	r := c.schedule(ctx, &job{typ: jobUpdate, scope: reg.Scope, scriptURL: newest.ScriptURL, workerType: newest.Type,
-		updateViaCache: reg.UpdateViaCache, origin: origin, env: env})
+		updateViaCache: reg.UpdateViaCache, origin: origin, env: env, settle: settle})
 	return r.info, r.err
 }
 
 // Update runs registration.update() from Go (soft update from the CLI).
 func (c *Core) Update(ctx context.Context, reg *Registration) (*RegistrationInfo, error) {
-	return c.startUpdate(ctx, nil, reg)
+	return c.startUpdate(ctx, nil, reg, nil)
 }
 
 func (c *Core) runUpdate(j *job) {
@@ -697,7 +707,7 @@ func (c *Core) skipWaiting(w *Worker) {
 }
 
 // startUnregister is unregister() (Unregister job).
-func (c *Core) startUnregister(ctx context.Context, env *Env, reg *Registration) (bool, error) {
+func (c *Core) startUnregister(ctx context.Context, env *Env, reg *Registration, settle func(jobResult)) (bool, error) {
 	if reg == nil {
 		return false, nil
 	}
@@ -705,13 +715,13 @@ func (c *Core) startUnregister(ctx context.Context, env *Env, reg *Registration)
 	if env != nil {
 		origin = env.Origin
 	}
-	r := c.schedule(ctx, &job{typ: jobUnregister, scope: reg.Scope, origin: origin, env: env})
+	r := c.schedule(ctx, &job{typ: jobUnregister, scope: reg.Scope, origin: origin, env: env, settle: settle})
 	return r.ok, r.err
 }
 
 // Unregister unregisters from Go.
 func (c *Core) Unregister(ctx context.Context, reg *Registration) (bool, error) {
-	return c.startUnregister(ctx, nil, reg)
+	return c.startUnregister(ctx, nil, reg, nil)
 }
 
 func (c *Core) runUnregister(j *job) {

@@ -32,11 +32,7 @@ func grantsFixture(t *testing.T) (*discovery.Service, *Handler, *httptest.Server
 	}
 	b := &fakeBackend{idx: newIndex(t, contentindex.Policy{}), disc: svc,
 		regs: []sw.RegistrationInfo{{ID: 7, Scope: "https://sdk.social.example/", Origin: "https://sdk.social.example"}}}
-	h := newTestHandler(t, b)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	h.opts.Addr = "" // requests come both as testAddr and as the server's address
-	deadline(t, srv)
+	h, srv := newTestServer(t, b)
 	return svc, h, srv
 }
 

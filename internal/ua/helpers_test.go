@@ -127,6 +127,18 @@ func newTestHandler(t testing.TB, b *fakeBackend) *Handler {
 	return h
 }
 
+// newTestServer serves a handler that accepts any Host (requests come both
+// as testAddr and as the server's address).
+func newTestServer(t *testing.T, b *fakeBackend) (*Handler, *httptest.Server) {
+	t.Helper()
+	h := New(b, Options{Token: testToken})
+	t.Cleanup(h.Close)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	deadline(t, srv)
+	return h, srv
+}
+
 type req struct {
 	method, target string
 	header         map[string]string

@@ -372,12 +372,7 @@ func TestShelfPaging(t *testing.T) {
 func TestIndexEvents(t *testing.T) {
 	x := newIndex(t, contentindex.Policy{MaxPerOrigin: -1, MaxTotal: -1})
 	add(t, x, "1", "https://news.example", contentindex.Description{ID: "old", Title: "Old"})
-	b := &fakeBackend{idx: x}
-	h := newTestHandler(t, b)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	h.opts.Addr = strings.TrimPrefix(srv.URL, "http://")
-	deadline(t, srv)
+	h, srv := newTestServer(t, &fakeBackend{idx: x})
 
 	cursor := h.indexHub().cursor()
 	s := openSSE(t, srv, "/api/index/events?since="+cursor, nil)
