@@ -1,3 +1,5 @@
+//go:build unix
+
 package swhost_test
 
 import (
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -196,18 +199,31 @@ func startChromium(b *testing.B, bin, url string) (stop func(), err error) {
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+profile, "--enable-blink-features=ContentIndex", url)
+	// Its own process group: stop ends the browser and its helpers (by the
+	// group id of the process started here), nothing else.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(profile)
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
+	pgid := cmd.Process.Pid
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	return func() {
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		exited := false
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
-			b.Logf("chromium (pid %d) did not exit", cmd.Process.Pid)
+			exited = true
+		case <-time.After(5 * time.Second):
+		}
+		_ = syscall.Kill(-pgid, syscall.SIGKILL) // helpers that outlived the browser
+		if !exited {
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				b.Logf("chromium (pid %d) did not exit", pgid)
+			}
 		}
 		if err := os.RemoveAll(profile); err != nil && !errors.Is(err, os.ErrNotExist) {
 			b.Logf("removing %s: %v", profile, err)

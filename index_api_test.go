@@ -59,7 +59,9 @@ func TestIndexAPISurface(t *testing.T) {
 		`Object.getOwnPropertyDescriptor(ContentIndexEvent.prototype, 'id').set === undefined`,
 		// attribute EventHandler oncontentdelete
 		`'oncontentdelete' in self && self.oncontentdelete === null`,
-		`Object.getOwnPropertyDescriptor(ServiceWorkerGlobalScope.prototype, 'oncontentdelete') !== undefined`,
+		`Object.getOwnPropertyDescriptor(ServiceWorkerGlobalScope.prototype, 'oncontentdelete').get.name === 'get oncontentdelete'`,
+		`Object.getOwnPropertyDescriptor(ServiceWorkerGlobalScope.prototype, 'oncontentdelete').set.name === 'set oncontentdelete'`,
+		`Object.getOwnPropertyDescriptor(ContentIndexEvent.prototype, 'id').get.name === 'get id'`,
 		`(() => { let got = null; self.oncontentdelete = (e) => { got = e.id; }; self.dispatchEvent(new ContentIndexEvent('contentdelete', { id: 'via-handler' })); self.oncontentdelete = null; return got === 'via-handler'; })()`,
 		`self.registration.index === reg.index`,
 	}

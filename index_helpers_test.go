@@ -38,7 +38,6 @@ type siteServer struct {
 	gates    map[string]chan struct{}
 	started  map[string]chan struct{} // closed when a request for the path arrives
 	requests map[string]int
-	down     atomic.Bool // every request fails (the upstream is down)
 	// version, when not 0, is appended to /sw.js as a comment (an update).
 	version atomic.Int64
 }
@@ -79,18 +78,6 @@ func (s *siteServer) count(p string) int {
 }
 
 func (s *siteServer) serve(w http.ResponseWriter, r *http.Request) {
-	if s.down.Load() {
-		// An upstream that is down: the connection is dropped.
-		hj, ok := w.(http.Hijacker)
-		if ok {
-			if c, _, err := hj.Hijack(); err == nil {
-				c.Close()
-				return
-			}
-		}
-		http.Error(w, "down", http.StatusBadGateway)
-		return
-	}
 	p := path.Clean("/" + r.URL.Path)
 	s.mu.Lock()
 	s.requests[p]++

@@ -9,7 +9,9 @@ import (
 // holds the parsed page and takes the nodes testharness.js writes its
 // results into, DOMContentLoaded and load fire after the page's scripts, a
 // top-level window is its own parent and top, and bare addEventListener()
-// calls (with an undefined this) act on the global in both realms.
+// calls (with an undefined this) act on the global in both realms; a
+// script's sourceMappingURL comment does not fail its compilation (the
+// WebIDL parser idlharness.js loads has one).
 func TestWindowRealmForTestharness(t *testing.T) {
 	c := newCIHost(t, ciOptions{noPage: true})
 	page, err := c.h.OpenPage(ciCtx(t), ciOrigin+"/dom.html")
@@ -27,6 +29,7 @@ func TestWindowRealmForTestharness(t *testing.T) {
 		"title=DOM test | meta=long | script.src= | log=one two | span=two | classes=2\n" +
 		"built: 1 LT TD\n" +
 		"frames: true true true true true\n" +
+		"mapped: true\n" +
 		"click"
 	if got != want {
 		t.Fatalf("\n got %q\nwant %q", got, want)

@@ -189,6 +189,13 @@ func TestIndexNewsExample(t *testing.T) {
 	if out := mustCLI(t, "index", "list", "--data", dir, "--origin", "https://other.example"); strings.Count(out, "\n") != 1 {
 		t.Fatalf("another origin's list:\n%s", out)
 	}
+	// The display policy is configurable: one per origin, the newest.
+	if out := mustCLI(t, "index", "list", "--data", dir, "--index-max-per-origin", "1"); strings.Count(out, "\n") != 2 || !strings.Contains(out, "1/"+fresh) {
+		t.Fatalf("index list --index-max-per-origin 1:\n%s", out)
+	}
+	if out := mustCLI(t, "index", "list", "--data", dir, "--index-categories", "video"); strings.Count(out, "\n") != 1 {
+		t.Fatalf("index list --index-categories video:\n%s", out)
+	}
 
 	// A new worker version activates: its activate handler removes the
 	// articles shouldRemoveOldArticle picks (older than 30 days).

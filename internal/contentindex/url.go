@@ -17,9 +17,76 @@ const baseCacheMax = 1024
 
 var baseCacheLen atomic.Int32
 
+// rootCache holds each base URL's root ("https://host:port"), for the fast
+// path of path-absolute references.
+var rootCache sync.Map // string → string ("" when the base has no fast path)
+
+var rootCacheLen atomic.Int32
+
+// fastPathChars are the bytes a path-absolute reference may hold for the URL
+// Standard's parser to leave it as it is (none is percent-encoded, no
+// backslash, no fragment).
+var fastPathChars = func() (t [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&()*+,;=:@/?%" {
+		t[c] = true
+	}
+	return t
+}()
+
+// resolvePathAbsolute resolves "/path?query" against an http(s) base without
+// the full parser when the result is the base's root followed by ref
+// verbatim: ref starts with one slash, has only fastPathChars, and no dot
+// segment (nor "%2e") in its path.
+func resolvePathAbsolute(base, ref string) (string, bool) {
+	if len(ref) == 0 || ref[0] != '/' || (len(ref) > 1 && ref[1] == '/') {
+		return "", false
+	}
+	path := ref
+	if i := strings.IndexByte(ref, '?'); i >= 0 {
+		path = ref[:i]
+	}
+	// Dot segments, also percent-encoded ("%2e"), are normalised away.
+	if strings.Contains(path, "/.") || strings.Contains(path, "%2e") || strings.Contains(path, "%2E") {
+		return "", false
+	}
+	for i := 0; i < len(ref); i++ {
+		if !fastPathChars[ref[i]] {
+			return "", false
+		}
+	}
+	root, ok := rootCache.Load(base)
+	if !ok {
+		r := ""
+		if isHTTP(base) {
+			if u, err := resolveFull(base, "/"); err == nil && isHTTP(u) && strings.HasSuffix(u, "/") {
+				r = strings.TrimSuffix(u, "/")
+			}
+		}
+		if rootCacheLen.Load() < baseCacheMax {
+			if _, loaded := rootCache.LoadOrStore(base, r); !loaded {
+				rootCacheLen.Add(1)
+			}
+		}
+		root = r
+	}
+	if root == "" {
+		return "", false
+	}
+	return root.(string) + ref, true
+}
+
 // ResolveURL parses ref against base with the URL Standard's parser and
 // returns the serialized URL. base may be "" when ref is absolute.
 func ResolveURL(base, ref string) (string, error) {
+	if base != "" {
+		if u, ok := resolvePathAbsolute(base, ref); ok {
+			return u, nil
+		}
+	}
+	return resolveFull(base, ref)
+}
+
+func resolveFull(base, ref string) (string, error) {
 	if base == "" {
 		u, err := wurl.Parse(ref)
 		if err != nil {

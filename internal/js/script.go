@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/grafana/sobek"
+	"github.com/grafana/sobek/ast"
+	"github.com/grafana/sobek/parser"
 )
 
 // Script is source compiled once and shared by every realm that runs it
@@ -21,7 +23,13 @@ type Script struct {
 // Compile returns the compiled program, compiling on first use.
 func (s *Script) Compile() (*sobek.Program, error) {
 	s.once.Do(func() {
-		s.prog, s.err = sobek.Compile(s.Name, s.Source, false)
+		// Source maps are not loaded: a script's sourceMappingURL comment
+		// (common in bundles) names a URL the parser cannot fetch, and a
+		// failed load would fail the compilation.
+		var prg *ast.Program
+		if prg, s.err = sobek.Parse(s.Name, s.Source, parser.WithDisableSourceMaps); s.err == nil {
+			s.prog, s.err = sobek.CompileAST(prg, false)
+		}
 		if s.err != nil {
 			s.err = &Error{Name: "SyntaxError", Message: compileMessage(s.err), Cause: s.err}
 		}

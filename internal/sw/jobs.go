@@ -35,9 +35,9 @@ type job struct {
 	// settle, when set, receives the result synchronously on the job's
 	// goroutine: a client's promise is then queued before any task the
 	// rest of the job queues (Resolve Job Promise's ordering).
-	settle   func(jobResult)
-	resolved bool
-	resumeWorker   *Worker // set when resuming an interrupted install
+	settle       func(jobResult)
+	resolved     bool
+	resumeWorker *Worker // set when resuming an interrupted install
 }
 
 type jobResult struct {

@@ -334,6 +334,10 @@
         if (value && onFirstSet) onFirstSet(this);
       },
     });
+    // WebIDL: the accessors are named "get on<type>" and "set on<type>".
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    Object.defineProperty(d.get, 'name', { value: 'get ' + name });
+    Object.defineProperty(d.set, 'name', { value: 'set ' + name });
   };
 
   // ---- reporting, microtasks, timers ---------------------------------------
