@@ -19,7 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/sobek"
+
+	"github.com/swhost/swhost"
 	"github.com/swhost/swhost/internal/cli"
+	"github.com/swhost/swhost/internal/origins"
 )
 
 // TestFrontThroughput (SWHOST_BENCH=1; not part of the normal suite) is the
@@ -59,6 +63,19 @@ func TestFrontThroughput(t *testing.T) {
 		url := "http://" + addr + ep
 		warm(t, url, host)
 		hitsBefore := upstreamHits()
+		if p := os.Getenv("SWHOST_BENCH_JSPROFILE"); p != "" {
+			// A profile of the JavaScript the worker runs (sobek's sampling
+			// profiler; read it with go tool pprof).
+			f, err := os.Create(p + strings.ReplaceAll(ep, "/", "-") + ".prof")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sobek.StartProfile(f); err != nil {
+				t.Fatal(err)
+			}
+			stop := func() { sobek.StopProfile(); f.Close() }
+			defer stop()
+		}
 		for range reps {
 			r := runWrk(t, wrk, url, host, dur)
 			r.name = "swhost front " + ep
@@ -376,4 +393,50 @@ func freePort(t *testing.T) int {
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
 	srv.Close()
 	return port
+}
+
+// BenchmarkFrontWorker measures the front → fetch event → (Cache Storage)
+// path without the network: the host's Handler called directly by 50
+// concurrent requesters, as wrk's connections do.
+func BenchmarkFrontWorker(b *testing.B) {
+	for _, ep := range []string{"/plain", "/cache"} {
+		b.Run(strings.TrimPrefix(ep, "/"), func(b *testing.B) {
+			site := newFFSite(b, filepath.Join("testdata", "frontbench"))
+			h := newFFHost(b, swhost.Config{Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: site.URL()}}})
+			ctx := context.Background()
+			if _, err := h.Register(ctx, "https://bench.example/sw.js", "/"); err != nil {
+				b.Fatal(err)
+			}
+			handler := h.Handler(swhost.HandlerOptions{Token: "t", Addr: "127.0.0.1:8087"})
+			serve := func() {
+				req := httptest.NewRequest(http.MethodGet, "http://bench.localhost:8087"+ep, nil)
+				rec := httptest.NewRecorder()
+				handler.ServeHTTP(rec, req)
+				if rec.Code != 200 || rec.Body.Len() != 1024 {
+					b.Fatalf("HTTP %d, %d bytes", rec.Code, rec.Body.Len())
+				}
+			}
+			for range 100 {
+				serve()
+			}
+			b.SetParallelism(25) // × GOMAXPROCS (2 here): 50 requests in flight
+			if p := os.Getenv("SWHOST_BENCH_JSPROFILE"); p != "" {
+				f, err := os.Create(p + "-" + strings.TrimPrefix(ep, "/") + ".prof")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := sobek.StartProfile(f); err != nil {
+					b.Fatal(err)
+				}
+				defer func() { sobek.StopProfile(); f.Close() }()
+			}
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					serve()
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
 }

@@ -90,11 +90,15 @@ func (a regStore) SaveRegistration(ctx context.Context, rec sw.RegistrationRecor
 		var active, waiting int64
 		for _, v := range rec.Versions {
 			keep[v.ID] = true
-			scripts := make(map[string]store.Script, len(v.Scripts))
-			hasFetch := false
-			for _, s := range v.Scripts {
-				scripts[s.URL] = store.Script{Body: s.Body, ContentType: s.ContentType}
+			// Nil scripts: unchanged since the last save (the store keeps them).
+			var scripts map[string]store.Script
+			if v.Scripts != nil {
+				scripts = make(map[string]store.Script, len(v.Scripts))
+				for _, s := range v.Scripts {
+					scripts[s.URL] = store.Script{Body: s.Body, ContentType: s.ContentType}
+				}
 			}
+			hasFetch := false
 			for _, t := range v.EventTypes {
 				hasFetch = hasFetch || t == "fetch"
 			}

@@ -661,7 +661,8 @@ func (c *Core) activate(reg *Registration) {
 		}
 	}
 	c.mu.Unlock()
-	_ = c.persist(reg)
+	// (Not persisted here: a host that stops before "activated" finds the
+	// worker waiting and activates it again, firing activate again.)
 	// 11-12. Fire activate and wait for it; a failure does not stop
 	// activation.
 	if _, err := c.Dispatch(context.Background(), w, Event{Type: "activate"}); err != nil {
@@ -800,13 +801,18 @@ func (c *Core) persist(reg *Registration) error {
 	rec := RegistrationRecord{ID: reg.ID, Scope: reg.Scope, Origin: reg.Origin, UpdateViaCache: reg.UpdateViaCache}
 	ws := []*Worker{reg.installing, reg.waiting, reg.active}
 	c.mu.Unlock()
+	var saved []*Worker
 	for _, w := range ws {
 		if w != nil {
 			rec.Versions = append(rec.Versions, w.record())
+			saved = append(saved, w)
 		}
 	}
 	if err := c.opts.Store.SaveRegistration(context.Background(), rec); err != nil {
 		return fmt.Errorf("saving registration %s: %w", reg.Scope, err)
+	}
+	for i, w := range saved {
+		w.markScriptsSaved(rec.Versions[i])
 	}
 	return nil
 }

@@ -37,6 +37,7 @@ type VersionRecord struct {
 	State      State
 	EventTypes []string
 	// Scripts is the script resource map: the main script and imports.
+	// Nil in SaveRegistration means unchanged since the last save.
 	Scripts []ScriptRecord
 }
 
@@ -72,6 +73,17 @@ func (m *MemoryStore) LoadRegistrations(context.Context) ([]RegistrationRecord, 
 func (m *MemoryStore) SaveRegistration(_ context.Context, reg RegistrationRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	old := m.regs[reg.ID]
+	for i, v := range reg.Versions {
+		if v.Scripts != nil {
+			continue
+		}
+		for _, o := range old.Versions {
+			if o.ID == v.ID {
+				reg.Versions[i].Scripts = o.Scripts
+			}
+		}
+	}
 	m.regs[reg.ID] = reg
 	return nil
 }

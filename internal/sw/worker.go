@@ -28,7 +28,9 @@ type Worker struct {
 	eventTypes  map[string]bool       // set of event types to handle
 	evaluated   bool                  // initial evaluation done (event types fixed)
 	skipWaiting bool
-	env         *Env
+	// scriptsSaved: the script resource map is stored as it is now.
+	scriptsSaved bool
+	env          *Env
 	realm       *js.Realm
 	starting    chan struct{}
 	startErr    error
@@ -81,6 +83,7 @@ func (w *Worker) setScript(rec *ScriptRecord) {
 		w.scriptOrder = append(w.scriptOrder, rec.URL)
 	}
 	w.scripts[rec.URL] = rec
+	w.scriptsSaved = false
 }
 
 func (w *Worker) script(url string) (*ScriptRecord, *js.Script) {
@@ -98,6 +101,8 @@ func (w *Worker) script(url string) (*ScriptRecord, *js.Script) {
 	return rec, s
 }
 
+// record describes the worker for the store. Scripts are included only
+// when they changed since the last save (nil Scripts keeps the stored map).
 func (w *Worker) record() VersionRecord {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -105,10 +110,23 @@ func (w *Worker) record() VersionRecord {
 	for t := range w.eventTypes {
 		v.EventTypes = append(v.EventTypes, t)
 	}
-	for _, u := range w.scriptOrder {
-		v.Scripts = append(v.Scripts, *w.scripts[u])
+	if !w.scriptsSaved {
+		for _, u := range w.scriptOrder {
+			v.Scripts = append(v.Scripts, *w.scripts[u])
+		}
 	}
 	return v
+}
+
+func (w *Worker) markScriptsSaved(v VersionRecord) {
+	if v.Scripts == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(v.Scripts) == len(w.scriptOrder) {
+		w.scriptsSaved = true
+	}
 }
 
 func (c *Core) newWorker(reg *Registration, scriptURL, typ string) *Worker {
