@@ -24,6 +24,7 @@ import (
 	"github.com/swhost/swhost"
 	"github.com/swhost/swhost/internal/cli"
 	"github.com/swhost/swhost/internal/origins"
+	"github.com/swhost/swhost/internal/web"
 )
 
 // TestFrontThroughput (SWHOST_BENCH=1; not part of the normal suite) is the
@@ -304,6 +305,7 @@ func startMiniflare(t *testing.T) peers {
 	mfPort, wdPort := freePort(t), freePort(t)
 	mf := exec.Command(node, filepath.Join(bench, "serve.mjs"), strconv.Itoa(mfPort))
 	mf.Env = append(os.Environ(), "LOG_REQUESTS=0")
+	mf.Dir = bench // Miniflare resolves the script relative to it
 	startPeer(t, mf, "READY")
 
 	capnp := fmt.Sprintf(`using Workerd = import "/workerd/workerd.capnp";
@@ -320,6 +322,7 @@ const mainWorker :Workerd.Worker = (
 		t.Fatal(err)
 	}
 	wd := exec.Command(filepath.Join(dir, "node_modules", ".bin", "workerd"), "serve", filepath.Join(bench, "workerd-raw.capnp"))
+	wd.Dir = bench
 	startPeer(t, wd, "")
 	wdURL := fmt.Sprintf("http://127.0.0.1:%d", wdPort)
 	for i := 0; ; i++ {
@@ -368,12 +371,14 @@ func startPeer(t *testing.T, cmd *exec.Cmd, ready string) {
 		return
 	}
 	timeout := time.After(2 * time.Minute)
+	var seen []string
 	for {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				t.Fatalf("%s exited before it was ready", cmd.Path)
+				t.Fatalf("%s exited before it was ready:\n%s", cmd.Path, strings.Join(seen, "\n"))
 			}
+			seen = append(seen, l)
 			if strings.HasPrefix(l, ready) {
 				go func() {
 					for range lines {
@@ -437,6 +442,56 @@ func BenchmarkFrontWorker(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkFetchEventParts dispatches fetch events one after the other at
+// workers whose handlers do a little more each time, to see what each part
+// of answering costs on the worker's loop.
+func BenchmarkFetchEventParts(b *testing.B) {
+	handlers := []struct{ name, src string }{
+		{"no-listener", ``},
+		{"listener-no-respond", `self.addEventListener('fetch', (e) => {});`},
+		{"respond-null-body", `self.addEventListener('fetch', (e) => e.respondWith(new Response(null)));`},
+		{"respond-body", `const B = 'x'.repeat(1024); self.addEventListener('fetch', (e) => e.respondWith(new Response(B)));`},
+		{"respond-body-headers", `const B = 'x'.repeat(1024); self.addEventListener('fetch', (e) => e.respondWith(new Response(B, { headers: { 'content-type': 'text/plain' } })));`},
+		{"respond-url-body-headers", `const B = 'x'.repeat(1024); self.addEventListener('fetch', (e) => { if (new URL(e.request.url).pathname === '/x') e.respondWith(new Response(B, { headers: { 'content-type': 'text/plain' } })); });`},
+		{"respond-caches-match-string", `self.addEventListener('install', (e) => e.waitUntil(caches.open('v1').then((c) => c.put('/item', new Response('x'.repeat(1024), { headers: { 'content-type': 'text/plain' } })))));
+self.addEventListener('fetch', (e) => e.respondWith(caches.match('/item')));`},
+		{"respond-caches-match-request", `self.addEventListener('install', (e) => e.waitUntil(caches.open('v1').then((c) => c.put('/x', new Response('x'.repeat(1024), { headers: { 'content-type': 'text/plain' } })))));
+self.addEventListener('fetch', (e) => e.respondWith(caches.match(e.request)));`},
+	}
+	for _, hd := range handlers {
+		b.Run(hd.name, func(b *testing.B) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/javascript")
+				io.WriteString(w, hd.src)
+			}))
+			defer srv.Close()
+			h := newFFHost(b, swhost.Config{Origins: []origins.Mapping{{Origin: "https://parts.example", Upstream: srv.URL}}})
+			ctx := context.Background()
+			info, err := h.Register(ctx, "https://parts.example/sw.js", "/")
+			if err != nil {
+				b.Fatal(err)
+			}
+			w := h.Core().RegistrationByID(info.ID).Active()
+			req := func() *web.Request {
+				return &web.Request{Method: "GET", URL: "https://parts.example/x", Header: http.Header{"Accept": {"*/*"}}, Mode: "no-cors",
+					Credentials: "include", Cache: "default", Redirect: "follow", Origin: "https://parts.example"}
+			}
+			for range 50 {
+				if _, err := h.Core().DispatchFetch(ctx, w, req()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				resp, err := h.Core().DispatchFetch(ctx, w, req())
+				if err != nil || (resp != nil && resp.Status != 200) {
+					b.Fatal(resp, err)
+				}
+			}
 		})
 	}
 }

@@ -233,7 +233,9 @@ func TestWorkbox(t *testing.T) {
 	})
 
 	t.Run("NetworkFirst", func(t *testing.T) {
-		if got := run(t, `return [`+get("/api/data.json")+`, `+get("/api/data.json")+`];`); got != `["{\"version\":1}","{\"version\":2}"]` {
+		// Each answer comes from the network and is stored after it.
+		if got := run(t, `const a = `+get("/api/data.json")+`; await cached('api', '/api/data.json', a);
+			const b = `+get("/api/data.json")+`; await cached('api', '/api/data.json', b); return [a, b];`); got != `["{\"version\":1}","{\"version\":2}"]` {
 			t.Errorf("got %s", got)
 		}
 	})

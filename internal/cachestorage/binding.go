@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"net/http"
 
 	"github.com/grafana/sobek"
 
@@ -41,6 +42,13 @@ func (s *Storage) Install(env *sw.Env) error {
 	request := func(v sobek.Value) *web.Request {
 		if sobek.IsNull(v) || sobek.IsUndefined(v) {
 			return nil
+		}
+		if s, ok := v.(sobek.String); ok {
+			req, err := requestFromURL(s.String(), env.URL)
+			if err != nil {
+				r.Throw(err)
+			}
+			return req
 		}
 		req, err := web.RequestFromJS(r, v)
 		if err != nil {
@@ -184,4 +192,20 @@ func (s *Storage) Install(env *sw.Env) error {
 		})(call)
 	})
 	return r.RunPrelude(cachesPrelude)
+}
+
+// requestFromURL is the request new Request(input) makes for a string:
+// input parsed against the realm's API base URL (a TypeError when that
+// fails or the URL has credentials), method GET, no headers.
+func requestFromURL(input, base string) (*web.Request, error) {
+	input = web.ToUSV(input)
+	u, err := web.ParseURL(input, base)
+	if err != nil {
+		return nil, js.TypeError("Failed to construct 'Request': Failed to parse URL from %s", input)
+	}
+	if u.Username != "" || u.Password != "" {
+		return nil, js.TypeError("Failed to construct 'Request': Request cannot be constructed from a URL that includes credentials: %s", input)
+	}
+	return &web.Request{Method: http.MethodGet, URL: u.Href, Header: http.Header{}, Mode: "cors", Credentials: "same-origin",
+		Cache: "default", Redirect: "follow"}, nil
 }

@@ -3,8 +3,10 @@ package cachestorage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/swhost/swhost/internal/js"
@@ -188,5 +190,125 @@ func TestStorageDurable(t *testing.T) {
 	// Another origin has no such cache.
 	if r, err := s2.Match(ctx, "https://b.example", get("https://a.example/small"), QueryOptions{}, nil); r != nil || err != nil {
 		t.Errorf("another origin matched: %v %v", r, err)
+	}
+}
+
+// gatedStore holds one CacheEntries answer until the test lets it go.
+type gatedStore struct {
+	store.CacheStore
+	mu      sync.Mutex
+	read    chan struct{} // receives once the store answered
+	release chan struct{}
+}
+
+func (g *gatedStore) gate() (read, release chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.read, g.release = make(chan struct{}), make(chan struct{})
+	return g.read, g.release
+}
+
+func (g *gatedStore) CacheEntries(ctx context.Context, id int64, q store.CacheQuery) ([]store.CacheEntry, error) {
+	list, err := g.CacheStore.CacheEntries(ctx, id, q)
+	g.mu.Lock()
+	read, release := g.read, g.release
+	g.read, g.release = nil, nil
+	g.mu.Unlock()
+	if read != nil {
+		read <- struct{}{}
+		<-release
+	}
+	return list, err
+}
+
+// TestMemoNeverServesStale: the in-memory memo of matches forgets what
+// writes change, and a read that raced with a write does not fill it.
+func TestMemoNeverServesStale(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "data"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g := &gatedStore{CacheStore: st}
+	s := New(g)
+	id, err := s.Open(ctx, "https://a.example", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func() string {
+		t.Helper()
+		r, err := s.MatchOne(ctx, id, get("https://a.example/x"), QueryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r == nil {
+			return "miss"
+		}
+		return string(r.Body)
+	}
+	put := func(v string) {
+		t.Helper()
+		if err := s.Put(ctx, id, get("https://a.example/x"), resp(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("v1")
+	if got := body(); got != "v1" {
+		t.Fatalf("after put v1: %s", got)
+	}
+	put("v2")
+	if got := body(); got != "v2" {
+		t.Fatalf("after put v2: %s", got)
+	}
+	if ok, err := s.DeleteEntries(ctx, id, get("https://a.example/x?q"), QueryOptions{IgnoreSearch: true}); !ok || err != nil {
+		t.Fatalf("delete: %v %v", ok, err)
+	}
+	if got := body(); got != "miss" {
+		t.Fatalf("after delete: %s", got)
+	}
+
+	// A read that saw v3 in the store, then a put of v4 before the read
+	// returned: the read may answer v3, but the next one answers v4.
+	put("v3")
+	read, release := g.gate()
+	raced := make(chan string)
+	go func() {
+		r, err := s.MatchOne(ctx, id, get("https://a.example/x"), QueryOptions{})
+		if err != nil || r == nil {
+			raced <- fmt.Sprintf("%v %v", r, err)
+			return
+		}
+		raced <- string(r.Body)
+	}()
+	<-read
+	put("v4")
+	close(release)
+	if got := <-raced; got != "v3" {
+		t.Fatalf("the raced read: %s", got)
+	}
+	if got := body(); got != "v4" {
+		t.Fatalf("after the raced read: %s (the memo kept a stale answer)", got)
+	}
+
+	// The list of caches follows open and delete.
+	if _, err := s.Open(ctx, "https://a.example", "d"); err != nil {
+		t.Fatal(err)
+	}
+	if names, _ := s.Names(ctx, "https://a.example"); len(names) != 2 {
+		t.Fatalf("names %v", names)
+	}
+	if ok, _ := s.Delete(ctx, "https://a.example", "c"); !ok {
+		t.Fatal("delete c")
+	}
+	if ok, _ := s.Has(ctx, "https://a.example", "c"); ok {
+		t.Fatal("c still there")
+	}
+	if r, _ := s.Match(ctx, "https://a.example", get("https://a.example/x"), QueryOptions{}, nil); r != nil {
+		t.Fatal("a deleted cache still matches through caches.match")
+	}
+	// The Cache object of the deleted cache still works.
+	if got := body(); got != "v4" {
+		t.Fatalf("the deleted cache's object: %s", got)
 	}
 }

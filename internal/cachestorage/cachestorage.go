@@ -27,7 +27,8 @@ type QueryOptions struct {
 
 // Storage is the Cache Storage of every origin of a host.
 type Storage struct {
-	st store.CacheStore
+	st   store.CacheStore
+	memo memo
 }
 
 // New returns Cache Storage over a store.
@@ -35,27 +36,50 @@ func New(st store.CacheStore) *Storage { return &Storage{st: st} }
 
 // Open is caches.open(name): the cache's id, created if needed.
 func (s *Storage) Open(ctx context.Context, origin, name string) (int64, error) {
-	id, _, err := s.st.OpenCache(ctx, origin, name)
+	// An existing cache is found without asking the store.
+	if info, ok, err := s.lookup(ctx, origin, name); err == nil && ok {
+		return info.ID, nil
+	}
+	id, created, err := s.st.OpenCache(ctx, origin, name)
 	if err != nil {
 		return 0, fmt.Errorf("caches.open(%q): %w", name, err)
+	}
+	if created {
+		s.memo.forgetCaches(origin)
 	}
 	return id, nil
 }
 
 // Has is caches.has(name).
 func (s *Storage) Has(ctx context.Context, origin, name string) (bool, error) {
-	_, ok, err := s.st.HasCache(ctx, origin, name)
+	_, ok, err := s.lookup(ctx, origin, name)
 	return ok, err
+}
+
+// lookup finds origin's cache called name.
+func (s *Storage) lookup(ctx context.Context, origin, name string) (store.CacheInfo, bool, error) {
+	list, err := s.listCaches(ctx, origin)
+	if err != nil {
+		return store.CacheInfo{}, false, err
+	}
+	for _, c := range list {
+		if c.Name == name {
+			return c, true, nil
+		}
+	}
+	return store.CacheInfo{}, false, nil
 }
 
 // Delete is caches.delete(name).
 func (s *Storage) Delete(ctx context.Context, origin, name string) (bool, error) {
-	return s.st.DeleteCache(ctx, origin, name)
+	existed, err := s.st.DeleteCache(ctx, origin, name)
+	s.memo.forgetCaches(origin)
+	return existed, err
 }
 
 // Names is caches.keys(): cache names in creation order.
 func (s *Storage) Names(ctx context.Context, origin string) ([]string, error) {
-	infos, err := s.st.ListCaches(ctx, origin)
+	infos, err := s.listCaches(ctx, origin)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +93,7 @@ func (s *Storage) Names(ctx context.Context, origin string) ([]string, error) {
 // DeleteAll removes every cache of an origin (site data cleared).
 func (s *Storage) DeleteAll(ctx context.Context, origin string) error {
 	_, err := s.st.DeleteAllCaches(ctx, origin)
+	s.memo.forgetAll()
 	return err
 }
 
@@ -77,13 +102,13 @@ func (s *Storage) DeleteAll(ctx context.Context, origin string) error {
 // creation order, the first match winning.
 func (s *Storage) Match(ctx context.Context, origin string, req *web.Request, opts QueryOptions, cacheName *string) (*web.Response, error) {
 	if cacheName != nil {
-		info, ok, err := s.st.HasCache(ctx, origin, *cacheName)
+		info, ok, err := s.lookup(ctx, origin, *cacheName)
 		if err != nil || !ok {
 			return nil, err
 		}
 		return s.MatchOne(ctx, info.ID, req, opts)
 	}
-	infos, err := s.st.ListCaches(ctx, origin)
+	infos, err := s.listCaches(ctx, origin)
 	if err != nil {
 		return nil, err
 	}
@@ -148,11 +173,17 @@ func (s *Storage) query(ctx context.Context, cacheID int64, req *web.Request, op
 	if req != nil && req.Method != http.MethodGet && !opts.IgnoreMethod {
 		return nil, nil
 	}
-	q := store.CacheQuery{IgnoreSearch: opts.IgnoreSearch}
-	if req != nil {
-		q.URL = req.URL
+	var cands []store.CacheEntry
+	var err error
+	if req != nil && !opts.IgnoreSearch {
+		cands, err = s.candidates(ctx, cacheID, req.URL)
+	} else {
+		q := store.CacheQuery{IgnoreSearch: opts.IgnoreSearch, WithBodies: bodies}
+		if req != nil {
+			q.URL = req.URL
+		}
+		cands, err = s.entries(ctx, cacheID, q)
 	}
-	cands, err := s.st.CacheEntries(ctx, cacheID, q)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +337,13 @@ func (s *Storage) PutAll(ctx context.Context, cacheID int64, reqs []*web.Request
 			}
 		}
 	}
-	if _, err := s.st.BatchCache(ctx, cacheID, ops); err != nil {
+	urls := make([]string, len(reqs))
+	for i, r := range reqs {
+		urls[i] = r.URL
+	}
+	_, err := s.st.BatchCache(ctx, cacheID, ops)
+	s.memo.forgetEntries(cacheID, urls)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return js.Errorf("InvalidStateError", "The cache was deleted.")
 		}
@@ -348,6 +385,11 @@ func (s *Storage) DeleteEntries(ctx context.Context, cacheID int64, req *web.Req
 		URL: req.URL, IgnoreSearch: opts.IgnoreSearch,
 		Match: func(c *store.CacheEntry) bool { return RequestMatchesCachedItem(req, c, opts) },
 	}})
+	if opts.IgnoreSearch {
+		s.memo.forgetEntries(cacheID, nil)
+	} else {
+		s.memo.forgetEntries(cacheID, []string{req.URL})
+	}
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return false, nil

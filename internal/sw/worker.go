@@ -31,13 +31,13 @@ type Worker struct {
 	// scriptsSaved: the script resource map is stored as it is now.
 	scriptsSaved bool
 	env          *Env
-	realm       *js.Realm
-	starting    chan struct{}
-	startErr    error
-	pending     int
-	idle        *time.Timer
-	stopReason  string
-	startCount  int
+	realm        *js.Realm
+	starting     chan struct{}
+	startErr     error
+	pending      int
+	idle         *time.Timer
+	stopReason   string
+	startCount   int
 }
 
 // State returns the worker's state.

@@ -5,6 +5,11 @@
   const fetch = internals.fetch || global.fetch;
   const cacheIds = new WeakMap();
   function cid(c) { const id = cacheIds.get(c); if (id === undefined) throw new TypeError('Illegal invocation'); return id; }
+  // A string is handed to the native side as it is: it parses it against
+  // the API base URL exactly as new Request(input) would (same TypeErrors)
+  // and makes the GET request with no headers that constructor makes,
+  // without building a Request object.
+  function query(input) { return typeof input === 'string' || input instanceof Request ? input : new Request(input); }
   function toRequest(input) { return input instanceof Request ? input : new Request(input); }
   function queryOptions(o) {
     o = idl.dictionary(o);
@@ -24,12 +29,12 @@
     match(request, options) {
       const id = cid(this);
       requiredArgs(1, arguments.length, "Failed to execute 'match' on 'Cache'");
-      return promised(() => ops.cacheMatchAll(id, toRequest(request), queryOptions(options), 1))
+      return promised(() => ops.cacheMatchAll(id, query(request), queryOptions(options), 1))
         .then(list => list.length ? list[0] : undefined);
     }
     matchAll(request, options) {
       const id = cid(this);
-      return promised(() => ops.cacheMatchAll(id, request === undefined ? null : toRequest(request), queryOptions(options), 0));
+      return promised(() => ops.cacheMatchAll(id, request === undefined ? null : query(request), queryOptions(options), 0));
     }
     add(request) {
       cid(this);
@@ -60,7 +65,7 @@
       const id = cid(this);
       requiredArgs(2, arguments.length, "Failed to execute 'put' on 'Cache'");
       return promised(() => {
-        const r = toRequest(request);
+        const r = query(request);
         if (!(response instanceof Response)) throw new TypeError("Failed to execute 'put' on 'Cache': parameter 2 is not of type 'Response'.");
         // put step 9: a disturbed or locked body is a TypeError.
         if (response.bodyUsed) throw new TypeError("Failed to execute 'put' on 'Cache': Response body is already used");
@@ -73,11 +78,11 @@
     delete(request, options) {
       const id = cid(this);
       requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'Cache'");
-      return promised(() => ops.cacheDelete(id, toRequest(request), queryOptions(options)));
+      return promised(() => ops.cacheDelete(id, query(request), queryOptions(options)));
     }
     keys(request, options) {
       const id = cid(this);
-      return promised(() => ops.cacheKeys(id, request === undefined ? null : toRequest(request), queryOptions(options)));
+      return promised(() => ops.cacheKeys(id, request === undefined ? null : query(request), queryOptions(options)));
     }
   }
   expose(Cache, 'Cache');
@@ -91,7 +96,7 @@
       return promised(() => {
         const o = idl.dictionary(options);
         const name = o.cacheName === undefined ? null : idl.DOMString(o.cacheName);
-        return ops.cachesMatch(toRequest(request), queryOptions(o), name);
+        return ops.cachesMatch(query(request), queryOptions(o), name);
       });
     }
     has(cacheName) {
