@@ -124,6 +124,17 @@ func TestCacheSemantics(t *testing.T) {
 			await c.put('/1', new Response('1')); await c.put('/2', new Response('2'));
 			return [await Promise.all((await c.matchAll()).map((r) => r.text())), (await c.keys()).length, await c.delete('/3')];`,
 			`[["1","2"],2,false]`},
+		{"StringRequestsParseLikeNewRequest", `
+			await c.put('item', new Response('relative'));
+			const out = [(await c.keys())[0].url, (await c.keys())[0].method];
+			for (const bad of ['http://[::1', 'https://user:pw@app.example/x']) {
+			  for (const f of [() => c.match(bad), () => c.delete(bad), () => caches.match(bad), () => c.put(bad, new Response(''))]) {
+			    try { await f(); out.push('resolved'); } catch (e) { out.push(e.name); }
+			  }
+			}
+			out.push(await (await c.match('https://app.example/item')).text(), await (await caches.match('item', { cacheName: name })).text());
+			return out;`,
+			`["https://app.example/item","GET","TypeError","TypeError","TypeError","TypeError","TypeError","TypeError","TypeError","TypeError","relative","relative"]`},
 		{"CacheObjectOutlivesCachesDelete", `
 			await c.put('/d', new Response('still here'));
 			const deleted = await caches.delete(name);

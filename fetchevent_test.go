@@ -119,7 +119,7 @@ func TestFetchEvent(t *testing.T) {
 		m := jsonObj(t, f.window(t, `const r = await fetch('/fe/respond'); return await r.json();`))
 		want := map[string]any{"url": appOrigin + "/fe/respond", "method": "GET", "mode": "cors", "destination": "",
 			"credentials": "same-origin", "clientId": f.page.Client.ID, "resultingClientId": "", "preload": nil,
-			"preloadIsPromise": true, "headersImmutable": true, "isFetchEvent": true, "accept": "*/*"}
+			"preloadIsPromise": true, "preloadSame": true, "headersImmutable": true, "isFetchEvent": true, "accept": "*/*"}
 		for k, v := range want {
 			if m[k] != v {
 				t.Errorf("%s: got %#v, want %#v", k, m[k], v)
@@ -168,9 +168,13 @@ func TestFetchEvent(t *testing.T) {
 			`{"method":"POST","body":"hello","type":"text/x-test","bodyUsed":true}`},
 		{"RedirectResponseIsFollowed", `const r = await fetch('/fe/redirect'); const m = await r.json(); return [r.redirected, r.url, m.url];`,
 			`[true,"https://app.example/fe/respond?from=redirect","https://app.example/fe/respond?from=redirect"]`},
+		{"ErrorRedirectIsNetworkError", `try { await fetch('/fe/redirect', { redirect: 'error' }); return 'resolved'; } catch (e) { return e.name; }`, `"TypeError"`},
 		{"ManualRedirectIsOpaqueRedirect", `const r = await fetch('/fe/redirect', { redirect: 'manual' }); return [r.type, r.status];`, `["opaqueredirect",0]`},
 		{"CacheFirst", `const a = await (await fetch('/fe/cache-first')).text(); const b = await (await fetch('/fe/cache-first')).text();
 			return [a, b, await inWorker("return self.seen.filter(s => s.path === '/fe/cache-first').length")];`, `["network GET /fe/cache-first","network GET /fe/cache-first",2]`},
+		{"Handled", `const text = await (await fetch('/fe/handled')).text();
+			while (!(await inWorker('return self.handledEarly === true'))) await new Promise((res) => setTimeout(res, 5));
+			return [text, await inWorker('return self.lastEvent.handled.then(() => self.lastEvent.handled === self.lastEvent.handled)')];`, `["handled",true]`},
 		{"WaitUntilDoesNotDelayTheResponse", `const r = await fetch('/fe/wait-until'); const text = await r.text();
 			const before = !!(await caches.match('/fe/wait-until-done'));
 			navigator.serviceWorker.controller.postMessage('release');

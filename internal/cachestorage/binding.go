@@ -38,6 +38,27 @@ func (s *Storage) Install(env *sw.Env) error {
 			return rt.ToValue(p)
 		}
 	}
+	// fast runs a read with what Storage has in memory, on the loop, and
+	// settles the promise at once when that sufficed (the reactions still
+	// run as microtasks); otherwise it reads the store on a goroutine.
+	fast := func(work func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error)) sobek.Value {
+		p, res := r.NewPromise()
+		var v func(*sobek.Runtime) sobek.Value
+		ok, err := s.Cached(func(ctx context.Context) error {
+			var err error
+			v, err = work(ctx)
+			return err
+		})
+		if ok {
+			res.SettleNow(v, err)
+			return rt.ToValue(p)
+		}
+		go func() {
+			v, err := work(context.Background())
+			res.Settle(v, err)
+		}()
+		return rt.ToValue(p)
+	}
 	// Requests and responses are read on the loop, before the goroutine.
 	request := func(v sobek.Value) *web.Request {
 		if sobek.IsNull(v) || sobek.IsUndefined(v) {
@@ -76,10 +97,10 @@ func (s *Storage) Install(env *sw.Env) error {
 
 	r.SetOp("cachesOpen", func(call sobek.FunctionCall) sobek.Value {
 		name := call.Argument(0).String()
-		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+		return fast(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 			id, err := s.Open(ctx, origin, name)
 			return value(id), err
-		})(call)
+		})
 	})
 	r.SetOp("cachesHas", func(call sobek.FunctionCall) sobek.Value {
 		name := call.Argument(0).String()
@@ -116,20 +137,20 @@ func (s *Storage) Install(env *sw.Env) error {
 			n := v.String()
 			name = &n
 		}
-		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+		return fast(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 			resp, err := s.Match(ctx, origin, req, opts, name)
 			if err != nil || resp == nil {
 				return func(*sobek.Runtime) sobek.Value { return sobek.Undefined() }, err
 			}
 			return func(*sobek.Runtime) sobek.Value { return web.ResponseToJS(r, resp) }, nil
-		})(call)
+		})
 	})
 	r.SetOp("cacheMatchAll", func(call sobek.FunctionCall) sobek.Value {
 		id := call.Argument(0).ToInteger()
 		req := request(call.Argument(1))
 		opts := options(call.Argument(2))
 		limit := call.Argument(3).ToInteger()
-		return async(func(sobek.FunctionCall) (func(*sobek.Runtime) sobek.Value, error) {
+		return fast(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 			var list []*web.Response
 			var err error
 			if limit == 1 && req != nil {
@@ -142,7 +163,7 @@ func (s *Storage) Install(env *sw.Env) error {
 				list, err = s.MatchAll(ctx, id, req, opts)
 			}
 			return responses(list), err
-		})(call)
+		})
 	})
 	r.SetOp("cachePutAll", func(call sobek.FunctionCall) sobek.Value {
 		id := call.Argument(0).ToInteger()

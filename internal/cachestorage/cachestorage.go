@@ -40,6 +40,9 @@ func (s *Storage) Open(ctx context.Context, origin, name string) (int64, error) 
 	if info, ok, err := s.lookup(ctx, origin, name); err == nil && ok {
 		return info.ID, nil
 	}
+	if memoOnly(ctx) {
+		return 0, errNotInMemo
+	}
 	id, created, err := s.st.OpenCache(ctx, origin, name)
 	if err != nil {
 		return 0, fmt.Errorf("caches.open(%q): %w", name, err)
@@ -291,6 +294,9 @@ func (s *Storage) entryResponse(ctx context.Context, e *store.CacheEntry) (*web.
 	if !e.NullBody {
 		body := e.Body
 		if body == nil && e.BodySize > 0 {
+			if memoOnly(ctx) {
+				return nil, errNotInMemo
+			}
 			b, err := s.st.ReadCacheBody(ctx, e)
 			if err != nil {
 				return nil, fmt.Errorf("reading cached body of %s: %w", e.URL, err)

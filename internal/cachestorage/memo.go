@@ -122,10 +122,32 @@ func (m *memo) forgetAll() {
 	m.bytes = 0
 }
 
+// memoOnlyKey marks a context whose reads may not reach the store: they
+// fail with errNotInMemo instead (see Storage.Cached).
+type memoOnlyKey struct{}
+
+var errNotInMemo = errors.New("cachestorage: not in memory")
+
+func memoOnly(ctx context.Context) bool { return ctx.Value(memoOnlyKey{}) != nil }
+
+// Cached runs a read (Match, MatchOne, MatchAll) with what is in memory
+// only: ok is false when it would need the store. It never blocks, so the
+// binding runs it on the realm's loop and settles the promise at once.
+func (s *Storage) Cached(read func(ctx context.Context) error) (ok bool, err error) {
+	err = read(context.WithValue(context.Background(), memoOnlyKey{}, true))
+	if errors.Is(err, errNotInMemo) {
+		return false, nil
+	}
+	return true, err
+}
+
 // listCaches is the store's ListCaches through the memo.
 func (s *Storage) listCaches(ctx context.Context, origin string) ([]store.CacheInfo, error) {
 	if list, ok := s.memo.cachesOf(origin); ok {
 		return list, nil
+	}
+	if memoOnly(ctx) {
+		return nil, errNotInMemo
 	}
 	gen := s.memo.generation()
 	list, err := s.st.ListCaches(ctx, origin)
@@ -144,6 +166,9 @@ func (s *Storage) candidates(ctx context.Context, cacheID int64, url string) ([]
 	if list, ok := s.memo.entriesOf(k); ok {
 		return list, nil
 	}
+	if memoOnly(ctx) {
+		return nil, errNotInMemo
+	}
 	gen := s.memo.generation()
 	list, err := s.entries(ctx, cacheID, store.CacheQuery{URL: url, WithBodies: true})
 	if err != nil {
@@ -156,6 +181,9 @@ func (s *Storage) candidates(ctx context.Context, cacheID int64, url string) ([]
 // entries is the store's CacheEntries, asked again when an entry's body
 // file went away under it (the entry was replaced meanwhile).
 func (s *Storage) entries(ctx context.Context, cacheID int64, q store.CacheQuery) ([]store.CacheEntry, error) {
+	if memoOnly(ctx) {
+		return nil, errNotInMemo
+	}
 	for attempt := 0; ; attempt++ {
 		list, err := s.st.CacheEntries(ctx, cacheID, q)
 		if err == nil || !errors.Is(err, store.ErrNotFound) || attempt == 3 {

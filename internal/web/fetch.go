@@ -291,8 +291,72 @@ func (fr *fetchRealm) mainFetch(ctx context.Context, req *Request) (*Response, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if resp.ServiceWorker && redirectStatus(resp.Status) && resp.Header.Get("Location") != "" && resp.Type != "opaque" && resp.Type != "opaqueredirect" {
+		return fr.serviceWorkerRedirect(ctx, req, resp)
+	}
 	return finishResponse(req, resp)
 }
+
+// serviceWorkerRedirect is HTTP fetch step 6 for a redirect a service
+// worker answered with (the network's own redirects are NetworkFetcher's):
+// by the request's redirect mode, a network error, an opaque-redirect
+// response, or HTTP-redirect fetch, whose request goes through main fetch
+// (and the service worker) again.
+func (fr *fetchRealm) serviceWorkerRedirect(ctx context.Context, req *Request, resp *Response) (*Response, error) {
+	switch req.Redirect {
+	case "error":
+		return nil, networkError("redirected with redirect mode \"error\"")
+	case "manual":
+		r := *resp
+		r.Type = "opaqueredirect"
+		if len(r.URLList) == 0 {
+			r.URLList = []string{req.URL}
+		}
+		return finishResponse(req, &r)
+	}
+	base := resp.URL()
+	if base == "" {
+		base = req.URL
+	}
+	next, err := ParseURL(resp.Header.Get("Location"), base)
+	if err != nil {
+		return nil, networkError("bad Location %q", resp.Header.Get("Location"))
+	}
+	if next.Protocol != "http:" && next.Protocol != "https:" {
+		return nil, networkError("redirect to scheme %q", next.Protocol)
+	}
+	hops, _ := ctx.Value(redirectHops{}).(int)
+	if hops+1 > maxRedirects {
+		return nil, networkError("too many redirects")
+	}
+	if (next.Username != "" || next.Password != "") && req.Mode == "cors" && next.Origin != req.Origin {
+		return nil, networkError("a cors redirect to a URL with credentials")
+	}
+	nreq := req.Clone()
+	nreq.URL = next.Href
+	if ((resp.Status == 301 || resp.Status == 302) && req.Method == http.MethodPost) ||
+		(resp.Status == 303 && req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		nreq.Method, nreq.Body, nreq.HasBody = http.MethodGet, nil, false
+		for _, h := range []string{"Content-Encoding", "Content-Language", "Content-Location", "Content-Type"} {
+			nreq.Header.Del(h)
+		}
+	}
+	if next.Origin != OriginOf(req.URL) {
+		nreq.Header.Del("Authorization")
+	}
+	final, err := fr.mainFetch(context.WithValue(ctx, redirectHops{}, hops+1), nreq)
+	if err != nil {
+		return nil, err
+	}
+	// The response's URL list starts with the URLs redirected from.
+	out := *final
+	out.URLList = append([]string{req.URL}, final.URLList...)
+	out.Redirected = true
+	return &out, nil
+}
+
+// redirectHops counts the service worker redirects main fetch followed.
+type redirectHops struct{}
 
 // finishResponse applies the response tainting (main fetch step 14: the
 // basic, CORS or opaque filter), the CORS check for network responses, the

@@ -39,9 +39,16 @@ self.addEventListener('fetch', (e) => {
         try { req.headers.set('x-test', '1'); } catch (err) { headersImmutable = err instanceof TypeError; }
         return json({ url: req.url, method: req.method, mode: req.mode, destination: req.destination,
           credentials: req.credentials, clientId: e.clientId, resultingClientId: e.resultingClientId,
-          preload: await e.preloadResponse, preloadIsPromise: e.preloadResponse instanceof Promise,
+          preload: await e.preloadResponse, preloadIsPromise: e.preloadResponse instanceof Promise, preloadSame: e.preloadResponse === e.preloadResponse,
           headersImmutable, isFetchEvent: e instanceof FetchEvent, accept: req.headers.get('accept') });
       })());
+      break;
+    case '/fe/handled':
+      // handled resolves once the response is handed over, whether read
+      // before or after that.
+      e.respondWith(new Response('handled'));
+      e.waitUntil(e.handled.then(() => { self.handledEarly = true; }));
+      self.lastEvent = e;
       break;
     case '/fe/none':
       break; // no respondWith: the network answers

@@ -160,7 +160,7 @@
     st.extended++;
     const settle = (ok, reason) => {
       // "Upon fulfillment or rejection of f, queue a microtask to decrement pending promises count".
-      queueMicrotask(() => {
+      Promise.resolve().then(() => {
         if (!ok) { st.rejected = true; st.reasons.push(reason); }
         st.pending--;
         if (st.pending === 0 && !st.dispatching) finish(st);
@@ -260,15 +260,14 @@
       if (!('request' in init) || !(init.request instanceof internals.Request)) {
         throw new TypeError("Failed to construct 'FetchEvent': required member request is undefined or not of type 'Request'.");
       }
-      let handledResolve;
-      const handled = new Promise((res) => { handledResolve = res; });
+      // handled and preloadResponse are made when first read.
       fetchState.set(this, {
         request: init.request,
         clientId: init.clientId === undefined ? '' : idl.DOMString(init.clientId),
         resultingClientId: init.resultingClientId === undefined ? '' : idl.DOMString(init.resultingClientId),
         replacesClientId: init.replacesClientId === undefined ? '' : idl.DOMString(init.replacesClientId),
-        preloadResponse: init.preloadResponse === undefined ? Promise.resolve(undefined) : init.preloadResponse,
-        handled, handledResolve,
+        preloadResponse: init.preloadResponse === undefined ? null : init.preloadResponse,
+        handled: null, handledResolve: null, isHandled: false,
         respondWithEntered: false, onResponse: null,
       });
     }
@@ -276,8 +275,12 @@
     get clientId() { return fs(this).clientId; }
     get resultingClientId() { return fs(this).resultingClientId; }
     get replacesClientId() { return fs(this).replacesClientId; }
-    get preloadResponse() { return fs(this).preloadResponse; }
-    get handled() { return fs(this).handled; }
+    get preloadResponse() { const s = fs(this); if (s.preloadResponse === null) s.preloadResponse = Promise.resolve(undefined); return s.preloadResponse; }
+    get handled() {
+      const s = fs(this);
+      if (s.handled === null) s.handled = s.isHandled ? Promise.resolve(undefined) : new Promise((res) => { s.handledResolve = res; });
+      return s.handled;
+    }
     respondWith(r) {
       const s = fs(this);
       requiredArgs(1, arguments.length, "Failed to execute 'respondWith' on 'FetchEvent'");
@@ -317,7 +320,13 @@
   internals.dispatchFetch = (event, onResponse, done) => {
     const s = fs(event);
     let answered = false;
-    s.onResponse = (kind, resp) => { if (!answered) { answered = true; s.handledResolve(); onResponse(kind, resp); } };
+    s.onResponse = (kind, resp) => {
+      if (answered) return;
+      answered = true;
+      s.isHandled = true;
+      if (s.handledResolve) s.handledResolve();
+      onResponse(kind, resp);
+    };
     internals.dispatchFunctional(global, event, done);
     if (!s.respondWithEntered) s.onResponse(event.defaultPrevented ? 'error' : 'none', null);
   };
