@@ -209,6 +209,9 @@ func (b *Binding) attach(env *sw.Env, d Discovery) (*discRec, attachResult) {
 		b.insts[d.Instance.ID] = ir
 	}
 	b.mu.Unlock()
+	if d.SameOrigin {
+		env.MarkKnown(d.RegID) // its ServiceWorker objects hear statechange
+	}
 	res := attachResult{state: string(sw.Activated)}
 	if core != nil {
 		res.reg = core.RegistrationByID(d.RegID)

@@ -71,6 +71,9 @@ func (cl *Client) setController(w *Worker, fire bool) {
 	if env == nil || !fire {
 		return
 	}
+	if w != nil {
+		env.MarkKnown(w.Reg.ID)
+	}
 	info := w.info()
 	env.Realm.Enqueue(func() {
 		_, _ = env.callInternal("swSetController", workerDesc(env.Realm.Runtime(), info))
@@ -249,6 +252,7 @@ func (e *Env) installClientOps(rt *sobek.Runtime) {
 		}
 		info := w.info()
 		origin := e.Origin
+		env.MarkKnown(w.Reg.ID)
 		env.deliverToClient(func() {
 			data, ports, err := deserializeMessage(env.Realm, msg)
 			rt := env.Realm.Runtime()
@@ -330,6 +334,7 @@ func (c *Core) postToWorker(sender *Env, workerID int64, message, transfer sobek
 			case client != nil:
 				_ = init.Set("source", env.internalCall("makeClient", clientDesc(rt, client)))
 			case fromWorker != nil:
+				env.MarkKnown(sender.Worker.Reg.ID)
 				_ = init.Set("source", env.internalCall("getWorker", workerDesc(rt, fromWorker)))
 			}
 			if derr != nil {
@@ -353,7 +358,7 @@ func (c *Core) waitReady(e *Env, res *js.Resolver) {
 	reg := c.matchLocked(e.URL)
 	if reg != nil && reg.active != nil {
 		info := reg.infoLocked()
-		settleReg(res, &info, nil)
+		e.settleReg(res, &info, nil)
 		return
 	}
 	c.readyWaiters = append(c.readyWaiters, readyWaiter{env: e, res: res})
@@ -371,7 +376,7 @@ func (c *Core) notifyReady(reg *Registration) {
 	for _, w := range c.readyWaiters {
 		if m := c.matchLocked(w.env.URL); m == reg && reg.active != nil {
 			info := reg.infoLocked()
-			settleReg(w.res, &info, nil)
+			w.env.settleReg(w.res, &info, nil)
 			continue
 		}
 		keep = append(keep, w)

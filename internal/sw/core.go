@@ -383,12 +383,12 @@ func (c *Core) awaitActive(ctx context.Context, reg *Registration) (*Worker, err
 	return w, nil
 }
 
-// broadcast runs fn on every live realm of origin, in order, as a task on
-// each realm's loop. Callers hold c.mu so that notifications keep the order
+// broadcast runs fn on every live realm of origin that knows the
+// registration, in order, as a task on each realm's loop. Callers hold c.mu so that notifications keep the order
 // in which the core made the changes.
-func (c *Core) broadcastLocked(origin string, fn func(e *Env)) {
+func (c *Core) broadcastLocked(origin string, regID int64, fn func(e *Env)) {
 	for e := range c.envs {
-		if e.Origin != origin {
+		if e.Origin != origin || !e.knows(regID) {
 			continue
 		}
 		e.Realm.Enqueue(func() { fn(e) })

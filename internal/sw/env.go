@@ -46,6 +46,27 @@ type Env struct {
 	nextEvent int64
 	msgOn     bool     // client message queue enabled
 	msgQueue  []func() // messages waiting for the queue to be enabled
+	// known are the registrations the realm has objects for: lifecycle
+	// notifications go only to realms that know the registration.
+	known map[int64]bool
+}
+
+// MarkKnown records that the realm has (or is about to get) objects of the
+// registration, so that it hears the registration's lifecycle changes.
+// Call it before the descriptor that creates them is queued to the realm.
+func (e *Env) MarkKnown(regID int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.known == nil {
+		e.known = map[int64]bool{}
+	}
+	e.known[regID] = true
+}
+
+func (e *Env) knows(regID int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.known[regID]
 }
 
 // IsWorker reports whether the realm is a service worker's.
@@ -175,8 +196,8 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 		c.goBackground(func() {
 			// The promise settles from the job itself (ordered before the
 			// job's later tasks); errors found before scheduling settle here.
-			info, err := c.startRegister(context.Background(), e, scriptURL, scope, typ, uvc, func(r jobResult) { settleReg(res, r.info, r.err) })
-			settleReg(res, info, err)
+			info, err := c.startRegister(context.Background(), e, scriptURL, scope, typ, uvc, func(r jobResult) { e.settleReg(res, r.info, r.err) })
+			e.settleReg(res, info, err)
 		})
 	}))
 	r.SetOp("getRegistration", e.promiseOp(func(call sobek.FunctionCall, res *js.Resolver) {
@@ -197,13 +218,14 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 			res.Resolve(sobek.Undefined())
 			return
 		}
-		settleReg(res, ptr(reg.Info()), nil)
+		e.settleReg(res, ptr(reg.Info()), nil)
 	}))
 	r.SetOp("getRegistrations", e.promiseOp(func(call sobek.FunctionCall, res *js.Resolver) {
 		var infos []RegistrationInfo
 		for _, reg := range c.Registrations() {
 			if reg.Origin == e.Origin && !reg.Removed() {
 				infos = append(infos, reg.Info())
+				e.MarkKnown(reg.ID)
 			}
 		}
 		res.Resolve(func(rt *sobek.Runtime) sobek.Value {
@@ -217,8 +239,8 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 	r.SetOp("update", e.promiseOp(func(call sobek.FunctionCall, res *js.Resolver) {
 		reg := c.RegistrationByID(call.Argument(0).ToInteger())
 		c.goBackground(func() {
-			info, err := c.startUpdate(context.Background(), e, reg, func(r jobResult) { settleReg(res, r.info, r.err) })
-			settleReg(res, info, err)
+			info, err := c.startUpdate(context.Background(), e, reg, func(r jobResult) { e.settleReg(res, r.info, r.err) })
+			e.settleReg(res, info, err)
 		})
 	}))
 	r.SetOp("unregister", e.promiseOp(func(call sobek.FunctionCall, res *js.Resolver) {
@@ -239,7 +261,11 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 		if e.Client == nil {
 			return sobek.Null()
 		}
-		return workerDesc(rt, e.Client.Controller().info())
+		w := e.Client.Controller()
+		if w != nil {
+			e.MarkKnown(w.Reg.ID)
+		}
+		return workerDesc(rt, w.info())
 	})
 	r.SetOp("postToWorker", func(call sobek.FunctionCall) sobek.Value {
 		c.postToWorker(e, call.Argument(0).ToInteger(), call.Argument(1), call.Argument(2))
@@ -251,6 +277,7 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 	}
 	w := e.Worker
 	// ServiceWorkerGlobalScope.
+	e.MarkKnown(w.Reg.ID)
 	r.SetOp("selfDescriptor", func(sobek.FunctionCall) sobek.Value {
 		o := rt.NewObject()
 		info := w.Reg.Info()
@@ -306,10 +333,13 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 
 func ptr[T any](v T) *T { return &v }
 
-func settleReg(res *js.Resolver, info *RegistrationInfo, err error) {
+func (e *Env) settleReg(res *js.Resolver, info *RegistrationInfo, err error) {
 	if err != nil {
 		res.Reject(err)
 		return
+	}
+	if info != nil {
+		e.MarkKnown(info.ID)
 	}
 	res.Resolve(func(rt *sobek.Runtime) sobek.Value { return regDesc(rt, info) })
 }
@@ -388,6 +418,7 @@ func (e *Env) WorkerObject(w *Worker) sobek.Value {
 	if w == nil {
 		return sobek.Null()
 	}
+	e.MarkKnown(w.Reg.ID)
 	return e.internalCall("getWorker", workerDesc(e.Realm.Runtime(), w.info()))
 }
 

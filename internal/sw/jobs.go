@@ -535,7 +535,7 @@ func (c *Core) install(j *job, reg *Registration, w *Worker) {
 func (c *Core) installContinue(reg *Registration, w *Worker) {
 	// 5. Fire updatefound at every ServiceWorkerRegistration object.
 	c.mu.Lock()
-	c.broadcastLocked(reg.Origin, func(e *Env) { _, _ = e.callInternal("swUpdateFound", reg.ID) })
+	c.broadcastLocked(reg.Origin, reg.ID, func(e *Env) { _, _ = e.callInternal("swUpdateFound", reg.ID) })
 	c.mu.Unlock()
 	for _, ext := range c.opts.Extensions {
 		ext.RegistrationChanged(reg, ChangeUpdated)
@@ -688,13 +688,13 @@ func (c *Core) setStateLocked(w *Worker, s State) {
 	w.state = s
 	w.mu.Unlock()
 	c.notifyChangedLocked()
-	c.broadcastLocked(w.Reg.Origin, func(e *Env) { _, _ = e.callInternal("swSetWorkerState", w.ID, string(s)) })
+	c.broadcastLocked(w.Reg.Origin, w.Reg.ID, func(e *Env) { _, _ = e.callInternal("swSetWorkerState", w.ID, string(s)) })
 }
 
 // syncRegistrationLocked is Update Registration State in every realm.
 func (c *Core) syncRegistrationLocked(reg *Registration) {
 	info := reg.infoLocked()
-	c.broadcastLocked(reg.Origin, func(e *Env) {
+	c.broadcastLocked(reg.Origin, reg.ID, func(e *Env) {
 		_, _ = e.callInternal("swSetRegistration", regDesc(e.Realm.Runtime(), &info))
 	})
 }
