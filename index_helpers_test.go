@@ -129,43 +129,6 @@ func (s *siteServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// ciConsole collects console lines and lets a test wait for one.
-type ciConsole struct {
-	mu      sync.Mutex
-	lines   []string
-	changed chan struct{}
-}
-
-func newCIConsole() *ciConsole { return &ciConsole{changed: make(chan struct{})} }
-
-func (c *ciConsole) line(src swhost.Source, level, msg string) {
-	c.mu.Lock()
-	c.lines = append(c.lines, msg)
-	close(c.changed)
-	c.changed = make(chan struct{})
-	c.mu.Unlock()
-}
-
-// waitPrefix waits for a line starting with prefix and returns its rest.
-func (c *ciConsole) waitPrefix(ctx context.Context, prefix string) (string, error) {
-	for {
-		c.mu.Lock()
-		for _, l := range c.lines {
-			if rest, ok := strings.CutPrefix(l, prefix); ok {
-				c.mu.Unlock()
-				return rest, nil
-			}
-		}
-		ch := c.changed
-		c.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return "", fmt.Errorf("waiting for ciConsole line %q: %w", prefix, ctx.Err())
-		}
-	}
-}
-
 // ciHost is a host with the test site registered and a page open on it.
 type ciHost struct {
 	t    testing.TB

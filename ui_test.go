@@ -67,43 +67,6 @@ func newUIUpstream(t testing.TB, dir string) *uiUpstream {
 	return u
 }
 
-// uiConsole collects console lines and lets a test wait for one.
-type uiConsole struct {
-	mu      sync.Mutex
-	lines   []string
-	changed chan struct{}
-}
-
-func newUIConsole() *uiConsole { return &uiConsole{changed: make(chan struct{})} }
-
-func (c *uiConsole) line(src swhost.Source, level, msg string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lines = append(c.lines, msg)
-	close(c.changed)
-	c.changed = make(chan struct{})
-}
-
-// wait returns the first line with prefix (seen before or after the call).
-func (c *uiConsole) wait(ctx context.Context, prefix string) (string, error) {
-	for {
-		c.mu.Lock()
-		for _, l := range c.lines {
-			if strings.HasPrefix(l, prefix) {
-				c.mu.Unlock()
-				return l, nil
-			}
-		}
-		ch := c.changed
-		c.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return "", fmt.Errorf("waiting for console line %q: %w", prefix, ctx.Err())
-		}
-	}
-}
-
 // uiServer serves a host's Handler (the UI, the API and the front) on a
 // loopback port, and records the API's answers.
 type uiServer struct {
