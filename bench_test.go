@@ -40,16 +40,23 @@ func scriptServer(tb testing.TB, body string) *httptest.Server {
 	return srv
 }
 
-// BenchmarkRegisterActivate measures register() → activated for a 50 KB
-// script (fetch from a loopback server, compile, install and activate
-// events, persistence to memory).
-func BenchmarkRegisterActivate(b *testing.B) {
-	srv := scriptServer(b, benchScript(50))
+// benchHost is a host whose https://bench.example serves a kb-KiB worker
+// script (distinct bytes on every fetch).
+func benchHost(b *testing.B, kb int) *swhost.Host {
+	srv := scriptServer(b, benchScript(kb))
 	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer h.Close()
+	b.Cleanup(func() { h.Close() })
+	return h
+}
+
+// BenchmarkRegisterActivate measures register() → activated for a 50 KB
+// script (fetch from a loopback server, compile, install and activate
+// events, persistence to memory).
+func BenchmarkRegisterActivate(b *testing.B) {
+	h := benchHost(b, 50)
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -62,12 +69,7 @@ func BenchmarkRegisterActivate(b *testing.B) {
 // BenchmarkPush measures push events dispatched to one active worker, with
 // concurrent senders.
 func BenchmarkPush(b *testing.B) {
-	srv := scriptServer(b, benchScript(1))
-	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
+	h := benchHost(b, 1)
 	ctx := context.Background()
 	if _, err := h.Register(ctx, "https://bench.example/sw.js", ""); err != nil {
 		b.Fatal(err)
@@ -89,12 +91,7 @@ func BenchmarkPush(b *testing.B) {
 // BenchmarkWorkerMemory measures the heap each started worker keeps
 // (workers of one script share its compiled program).
 func BenchmarkWorkerMemory(b *testing.B) {
-	srv := scriptServer(b, benchScript(50))
-	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
+	h := benchHost(b, 50)
 	ctx := context.Background()
 	const workers = 50
 	for i := 0; i < workers; i++ {
@@ -197,12 +194,7 @@ func BenchmarkForeignRoundTrip(b *testing.B) {
 // BenchmarkWorkerStart measures starting a stopped worker (a new realm with
 // every prelude, then the compiled script) for one push event.
 func BenchmarkWorkerStart(b *testing.B) {
-	srv := scriptServer(b, benchScript(1))
-	h, err := swhost.New(context.Background(), swhost.Config{Logger: quiet, Origins: []origins.Mapping{{Origin: "https://bench.example", Upstream: srv.URL}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
+	h := benchHost(b, 1)
 	ctx := context.Background()
 	if _, err := h.Register(ctx, "https://bench.example/sw.js", ""); err != nil {
 		b.Fatal(err)
