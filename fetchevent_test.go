@@ -172,6 +172,7 @@ func TestFetchEvent(t *testing.T) {
 		{"ManualRedirectIsOpaqueRedirect", `const r = await fetch('/fe/redirect', { redirect: 'manual' }); return [r.type, r.status];`, `["opaqueredirect",0]`},
 		{"CacheFirst", `const a = await (await fetch('/fe/cache-first')).text(); const b = await (await fetch('/fe/cache-first')).text();
 			return [a, b, await inWorker("return self.seen.filter(s => s.path === '/fe/cache-first').length")];`, `["network GET /fe/cache-first","network GET /fe/cache-first",2]`},
+		{"StreamBodyWrittenAfterTheLifetime", `const r = await fetch('/fe/stream'); return [r.status, await r.text()];`, `[200,"streamed body"]`},
 		{"Handled", `const text = await (await fetch('/fe/handled')).text();
 			while (!(await inWorker('return self.handledEarly === true'))) await new Promise((res) => setTimeout(res, 5));
 			return [text, await inWorker('return self.lastEvent.handled.then(() => self.lastEvent.handled === self.lastEvent.handled)')];`, `["handled",true]`},

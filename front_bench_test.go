@@ -1,3 +1,5 @@
+//go:build unix
+
 package swhost_test
 
 import (
@@ -16,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -348,12 +351,23 @@ func startPeer(t *testing.T, cmd *exec.Cmd, ready string) {
 		t.Fatal(err)
 	}
 	cmd.Stderr = cmd.Stdout
+	// Its own process group: Miniflare starts workerd as a child, which
+	// must end with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", cmd.Path, err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		pgid := cmd.Process.Pid
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-done
 	})
 	lines := make(chan string)
 	go func() {

@@ -81,10 +81,22 @@ func (c *Core) DispatchFetch(ctx context.Context, w *Worker, req *web.Request) (
 			return a.resp, a.err
 		default:
 		}
-		if err == nil {
-			return nil, nil
+		if err != nil {
+			return nil, fmt.Errorf("fetch event: %w", err)
 		}
-		return nil, fmt.Errorf("fetch event: %w", err)
+		// It ended normally: dispatchFetch decides the answer in the same
+		// task (which may end the lifetime first, as when no listener
+		// called respondWith), or the response's stream body is still
+		// being read. Either way the answer comes.
+		select {
+		case a := <-answered:
+			if a.none {
+				return nil, nil
+			}
+			return a.resp, a.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

@@ -50,6 +50,18 @@ self.addEventListener('fetch', (e) => {
       e.waitUntil(e.handled.then(() => { self.handledEarly = true; }));
       self.lastEvent = e;
       break;
+    case '/fe/stream':
+      // The response is handed over at once; its body is written later,
+      // after the event's lifetime ended.
+      e.respondWith(new Response(new ReadableStream({
+        start(c) {
+          setTimeout(() => {
+            c.enqueue(new TextEncoder().encode('streamed '));
+            setTimeout(() => { c.enqueue(new TextEncoder().encode('body')); c.close(); }, 5);
+          }, 5);
+        },
+      })));
+      break;
     case '/fe/none':
       break; // no respondWith: the network answers
     case '/fe/reject':
