@@ -102,6 +102,11 @@ func (h *Host) fireContentDelete(ctx context.Context, regID, id string, limit ti
 	}
 	end := h.index.BeginContentDelete(regID)
 	defer end()
+	// The event's own deadline is the cap: when it passes, the worker is
+	// stopped (the privacy rule) and the error says so. The caller's
+	// context, which may carry the same limit, must not win that race.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit+time.Minute)
+	defer cancel()
 	res, err := h.core.DispatchTo(ctx, reg, sw.Event{Type: "contentdelete", Deadline: limit,
 		Build: func(env *sw.Env, rt *sobek.Runtime) (sobek.Value, error) {
 			init := rt.NewObject()
