@@ -355,15 +355,15 @@ func (c *Core) update(j *job, reg *Registration) {
 	c.mu.Unlock()
 
 	fail := func(err error) {
-		j.resolve(jobResult{err: err})
-		// Reject Job Promise, and if newest worker is null, Clear
-		// Registration.
+		// If newest worker is null, remove the registration, and Reject Job
+		// Promise (removed first, so the rejected page never sees it).
 		c.mu.Lock()
 		empty := reg.newestLocked() == nil
 		c.mu.Unlock()
 		if empty {
 			c.clearRegistration(reg)
 		}
+		j.resolve(jobResult{err: err})
 	}
 
 	// Fetch the main script ("perform the fetch" steps of Update).
