@@ -153,10 +153,8 @@ func (c *Core) scriptError(env *Env, se *js.ScriptError) {
 	}
 	// A worker whose task was interrupted (CPU budget, heap) is stopped: its
 	// state is unknown. Its events fail; every other worker goes on.
-	if se.Kind == "interrupted" && env.Worker != nil {
-		w := env.Worker
-		reason := se.Message
-		c.goBackground(func() { w.stop(reason) })
+	if se.Kind == "interrupted" && env.Worker != nil && env.Worker.Env() == env {
+		env.Worker.stopAsync(se.Message)
 	}
 }
 

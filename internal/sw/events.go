@@ -157,7 +157,9 @@ func (c *Core) dispatch(ctx context.Context, w *Worker, ev Event) (*EventResult,
 		// Chromium does), which fails any other event in flight too.
 		err := fmt.Errorf("%s event: %w (%s)", ev.Type, ErrEventTimeout, deadline)
 		env.completePending(id, eventOutcome{err: err})
-		c.goBackground(func() { w.stop(err.Error()) })
+		if w.Env() == env {
+			w.stopAsync(err.Error())
+		}
 		return nil, err
 	case <-ctx.Done():
 		env.completePending(id, eventOutcome{err: ctx.Err()})

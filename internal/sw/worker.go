@@ -272,8 +272,14 @@ func trimSpace(s string) string {
 }
 
 // stop terminates the worker's realm ("Terminate Service Worker").
-func (w *Worker) stop(reason string) {
+func (w *Worker) stop(reason string) { w.teardown(w.detach(reason), reason) }
+
+// detach takes the running realm away from the worker at once, so that no
+// new event reaches it; the next event starts a new one. It returns the
+// realm for teardown (nil when none ran).
+func (w *Worker) detach(reason string) *Env {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	env := w.env
 	w.env = nil
 	w.realm = nil
@@ -281,12 +287,26 @@ func (w *Worker) stop(reason string) {
 	if w.idle != nil {
 		w.idle.Stop()
 	}
-	w.mu.Unlock()
-	if env != nil {
-		env.Realm.Close()
-		w.core.removeEnv(env)
-		env.failPending(fmt.Errorf("%w: %s", ErrWorkerStopped, reason))
+	return env
+}
+
+// teardown closes a detached realm and fails its events in flight. It may
+// block until the realm's running task is interrupted: never call it on
+// that realm's own loop.
+func (w *Worker) teardown(env *Env, reason string) {
+	if env == nil {
+		return
 	}
+	env.Realm.Close()
+	w.core.removeEnv(env)
+	env.failPending(fmt.Errorf("%w: %s", ErrWorkerStopped, reason))
+}
+
+// stopAsync detaches now and tears down in the background (for callers on
+// the realm's own loop).
+func (w *Worker) stopAsync(reason string) {
+	env := w.detach(reason)
+	w.core.goBackground(func() { w.teardown(env, reason) })
 }
 
 // Stop stops the worker if it runs; the next event starts it again.
