@@ -27,7 +27,7 @@ func TestBrowserFrontOffline(t *testing.T) {
 	chromium := ffNeed(t, "chromium", os.Getenv("SWHOST_CHROMIUM"), "/usr/bin/chromium")
 	site := newFFSite(t, filepath.Join("examples", "news"))
 	h := newFFHost(t, swhost.Config{DataDir: t.TempDir(), Origins: []origins.Mapping{{Origin: "https://news.example", Upstream: site.URL()}}})
-	ctx := ffCtx(t)
+	ctx := testCtx(t)
 	// As `swhost serve` does: a headless page of the site registers its
 	// worker, which precaches the shell.
 	home, err := h.OpenPage(ctx, "https://news.example/")

@@ -185,7 +185,7 @@ func TestCacheSemantics(t *testing.T) {
 		if got := f.window(t, `await (await caches.open('mine')).put('/secret', new Response('app only')); return (await caches.keys()).includes('mine');`); got.String() != "true" {
 			t.Fatalf("put: %s", got)
 		}
-		other, err := f.h.OpenPage(ffCtx(t), "https://cdn.example/page.html")
+		other, err := f.h.OpenPage(testCtx(t), "https://cdn.example/page.html")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func newFetchFixture(t *testing.T) *fetchFixture {
 		{Origin: appOrigin, Upstream: f.site.URL()},
 		{Origin: "https://cdn.example", Upstream: f.cdn.URL()},
 	}})
-	ctx := ffCtx(t)
+	ctx := testCtx(t)
 	if _, err := f.h.Register(ctx, appOrigin+"/sw.js", "/"); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func jsonObj(t *testing.T, r ffResult) map[string]any {
 // rejected or invalid respondWith is a network error.
 func TestFetchEvent(t *testing.T) {
 	f := newFetchFixture(t)
-	ctx := ffCtx(t)
+	ctx := testCtx(t)
 
 	t.Run("PageFetchAttributes", func(t *testing.T) {
 		m := jsonObj(t, f.window(t, `const r = await fetch('/fe/respond'); return await r.json();`))

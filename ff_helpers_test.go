@@ -171,37 +171,6 @@ func newFFHost(t testing.TB, cfg swhost.Config) *ffHost {
 	return &ffHost{Host: h, con: con}
 }
 
-// ffCtx bounds a test's waiting so that a hang fails instead of blocking
-// the run; it asserts nothing about time.
-func ffCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// ffResult is what a snippet produced: its value as JSON, or the exception
-// it threw as "Name: message".
-type ffResult struct {
-	OK  json.RawMessage `json:"ok"`
-	Err string          `json:"err"`
-}
-
-func (r ffResult) String() string {
-	if r.Err != "" {
-		return "threw " + r.Err
-	}
-	return string(r.OK)
-}
-
-// str decodes a string result (or returns the raw text).
-func (r ffResult) str() string {
-	var s string
-	if r.Err != "" || json.Unmarshal(r.OK, &s) != nil {
-		return r.String()
-	}
-	return s
-}
-
 // eval runs body as the body of an async function in the page and returns
 // what it returned (JSON) or threw.
 func (h *ffHost) eval(t testing.TB, page *swhost.Page, body string) ffResult {
@@ -210,7 +179,7 @@ func (h *ffHost) eval(t testing.TB, page *swhost.Page, body string) ffResult {
 	src := fmt.Sprintf(`(async () => { %s })().then(
   (v) => console.log(%q + JSON.stringify({ ok: v === undefined ? null : v })),
   (e) => console.log(%q + JSON.stringify({ err: (e && e.name ? e.name + ': ' + e.message : String(e)) })));`, body, tag, tag)
-	ctx := ffCtx(t)
+	ctx := testCtx(t)
 	if err := page.Eval(ctx, "snippet.js", src); err != nil {
 		t.Fatalf("eval: %v", err)
 	}

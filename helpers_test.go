@@ -2,9 +2,12 @@ package swhost_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/swhost/swhost"
 )
@@ -62,4 +65,41 @@ func (c *waitConsole) waitPrefix(ctx context.Context, prefix string) (string, er
 		return "", err
 	}
 	return strings.TrimPrefix(l, prefix), nil
+}
+
+// testCtx bounds a test's waiting so that a hang fails instead of blocking
+// the whole run; it asserts nothing about time.
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// jsResult is what a snippet produced: its value as JSON, or the exception
+// it threw as "Name: message".
+type jsResult struct {
+	OK  json.RawMessage `json:"ok"`
+	Err string          `json:"err"`
+}
+
+// The fetch and content index tests name it after themselves.
+type (
+	ffResult      = jsResult
+	snippetResult = jsResult
+)
+
+func (r jsResult) String() string {
+	if r.Err != "" {
+		return "threw " + r.Err
+	}
+	return string(r.OK)
+}
+
+// str decodes a string result (or returns the raw text).
+func (r jsResult) str() string {
+	var s string
+	if r.Err != "" || json.Unmarshal(r.OK, &s) != nil {
+		return r.String()
+	}
+	return s
 }

@@ -214,7 +214,7 @@ return [late.installing !== null, late.active === null, r].join(' ');`)
 	}
 	select {
 	case <-c.site.arrived("/gate/late-install"):
-	case <-ciCtx(t).Done():
+	case <-testCtx(t).Done():
 		t.Fatalf("the late worker never reached its gate (script errors: %v)", c.errs.list())
 	}
 	open()
@@ -252,7 +252,7 @@ func TestIndexAddIcons(t *testing.T) {
 			}
 			var types []string
 			for i, ic := range e.Icons {
-				full, err := c.h.Index().Icon(ciCtx(t), e.RegID, id, i)
+				full, err := c.h.Index().Icon(testCtx(t), e.RegID, id, i)
 				if err != nil || len(full.Data) == 0 {
 					t.Fatalf("icon %d: %v", i, err)
 				}

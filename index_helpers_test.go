@@ -16,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/swhost/swhost"
 	"github.com/swhost/swhost/internal/contentindex"
@@ -181,7 +180,7 @@ func newCIHost(t testing.TB, o ciOptions) *ciHost {
 	}
 	c.h = h
 	t.Cleanup(func() { h.Close() })
-	ctx := ciCtx(t)
+	ctx := testCtx(t)
 	regs := o.register
 	if regs == nil {
 		regs = []string{"/sw.js"}
@@ -199,42 +198,12 @@ func newCIHost(t testing.TB, o ciOptions) *ciHost {
 
 func (c *ciHost) openPage() {
 	c.t.Helper()
-	page, err := c.h.OpenPage(ciCtx(c.t), ciOrigin+"/page.html")
+	page, err := c.h.OpenPage(testCtx(c.t), ciOrigin+"/page.html")
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	c.page = page
 	c.t.Cleanup(page.Close)
-}
-
-// ciCtx bounds a test's waiting so that a hang fails instead of blocking
-// the whole run (it asserts nothing about time).
-func ciCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// snippetResult is what a snippet produced: its value (JSON) or its exception.
-type snippetResult struct {
-	OK  json.RawMessage `json:"ok"`
-	Err string          `json:"err"`
-}
-
-func (r snippetResult) String() string {
-	if r.Err != "" {
-		return "threw " + r.Err
-	}
-	return string(r.OK)
-}
-
-// str returns the value as a string (a snippet that returned a string).
-func (r snippetResult) str() string {
-	var s string
-	if err := json.Unmarshal(r.OK, &s); err != nil {
-		return r.String()
-	}
-	return s
 }
 
 // start runs body (the body of an async function of reg, idx) in realm
@@ -244,12 +213,12 @@ func (c *ciHost) start(realm, scope, body string) func() snippetResult {
 	c.t.Helper()
 	token := fmt.Sprintf("t%d", c.n.Add(1))
 	src := fmt.Sprintf("runSnippet(%q, %q, %q, %s);", token, realm, scope, ciJS(body))
-	if err := c.page.Eval(ciCtx(c.t), "snippet-"+token, src); err != nil {
+	if err := c.page.Eval(testCtx(c.t), "snippet-"+token, src); err != nil {
 		c.t.Fatalf("eval: %v", err)
 	}
 	return func() snippetResult {
 		c.t.Helper()
-		rest, err := c.con.waitPrefix(ciCtx(c.t), "RESULT "+token+" ")
+		rest, err := c.con.waitPrefix(testCtx(c.t), "RESULT "+token+" ")
 		if err != nil {
 			c.t.Fatalf("%v (script errors: %v)", err, c.errs.list())
 		}

@@ -40,12 +40,12 @@ return log.join(' ') + ' | bad: ' + bad;`)
 			for _, p := range []string{"/icons/slow.png", "/icons/fast.png", "/icons/note.txt"} {
 				select {
 				case <-c.site.arrived(p):
-				case <-ciCtx(t).Done():
+				case <-testCtx(t).Done():
 					t.Fatalf("no request for %s", p)
 				}
 			}
 			// The failed add is rejected while add(a) still waits.
-			if _, err := c.con.waitPrefix(ciCtx(t), "bad rejected in "+realm); err != nil {
+			if _, err := c.con.waitPrefix(testCtx(t), "bad rejected in "+realm); err != nil {
 				t.Fatal(err)
 			}
 			open()

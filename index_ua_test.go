@@ -43,7 +43,7 @@ func watch(t *testing.T, h *swhost.Host) *events {
 // waitFor waits until the notifications include want.
 func (ev *events) waitFor(t *testing.T, want string) {
 	t.Helper()
-	ctx := ciCtx(t)
+	ctx := testCtx(t)
 	for {
 		ev.mu.Lock()
 		for _, s := range ev.list {
@@ -95,7 +95,7 @@ return 'ok';`)
 	}
 	before := c.run("worker", `return await idx.getAll();`).String()
 	rootReg := c.regID(ciOrigin + "/")
-	icon0, err := c.h.Index().Icon(ciCtx(t), rootReg, "window-1", 0)
+	icon0, err := c.h.Index().Icon(testCtx(t), rootReg, "window-1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ return 'ok';`)
 		t.Fatalf("an empty label given is given back: %s", before)
 	}
 	for i, ct := range []string{"image/png", "image/svg+xml"} {
-		ic, err := c.h.Index().Icon(ciCtx(t), rootReg, "window-1", i)
+		ic, err := c.h.Index().Icon(testCtx(t), rootReg, "window-1", i)
 		if err != nil || ic.ContentType != ct || len(ic.Data) == 0 {
 			t.Fatalf("icon %d after restart: %+v %v", i, ic.ContentType, err)
 		}
@@ -130,10 +130,10 @@ return 'ok';`)
 	oldActive := c.h.Core().Match(ciOrigin + "/").Active().ID
 	site.version.Store(2)
 	reg := c.h.Core().Match(ciOrigin + "/")
-	if _, err := c.h.Core().Update(ciCtx(t), reg); err != nil {
+	if _, err := c.h.Core().Update(testCtx(t), reg); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.h.Core().WaitFor(ciCtx(t), func() bool {
+	if err := c.h.Core().WaitFor(testCtx(t), func() bool {
 		w := reg.Active()
 		return w != nil && w.ID != oldActive && w.State() == sw.Activated
 	}); err != nil {
@@ -175,10 +175,10 @@ func TestIndexOpenEntry(t *testing.T) {
 	if r := c.run("worker", `await idx.add({ id: 'open-me', title: 'Open', description: 'D', url: '/a/opened?x=1' }); return 'ok';`); r.str() != "ok" {
 		t.Fatal(r)
 	}
-	if _, err := c.h.OpenEntry(ciCtx(t), "", "missing"); !errors.Is(err, swhost.ErrNoEntry) {
+	if _, err := c.h.OpenEntry(testCtx(t), "", "missing"); !errors.Is(err, swhost.ErrNoEntry) {
 		t.Fatalf("open of a missing entry: %v", err)
 	}
-	page, err := c.h.OpenEntry(ciCtx(t), c.regID(ciOrigin+"/"), "open-me")
+	page, err := c.h.OpenEntry(testCtx(t), c.regID(ciOrigin+"/"), "open-me")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestIndexUserDeleteAfterRestart(t *testing.T) {
 	if info := reg.Info(); info.Active == nil || info.Active.Running {
 		t.Fatalf("the worker should be stopped after the restart: %+v", info.Active)
 	}
-	if err := c.h.DeleteEntry(ciCtx(t), "", "gone"); err != nil {
+	if err := c.h.DeleteEntry(testCtx(t), "", "gone"); err != nil {
 		t.Fatal(err)
 	}
 	ev.waitFor(t, "undisplay gone")
@@ -241,7 +241,7 @@ func TestIndexUserDeleteAfterRestart(t *testing.T) {
 	if rec == nil || rec.Outcome != "ok" {
 		t.Fatalf("event record %+v", rec)
 	}
-	if err := c.h.DeleteEntry(ciCtx(t), "", "gone"); !errors.Is(err, swhost.ErrNoEntry) {
+	if err := c.h.DeleteEntry(testCtx(t), "", "gone"); !errors.Is(err, swhost.ErrNoEntry) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
@@ -292,7 +292,7 @@ func TestIndexContentDeletePrivacy(t *testing.T) {
 		t.Fatal(r)
 	}
 	setContentDeleteMode(t, c2, "forever")
-	err := c2.h.DeleteEntry(ciCtx(t), "", "x")
+	err := c2.h.DeleteEntry(testCtx(t), "", "x")
 	var cde *swhost.ContentDeleteError
 	if !errors.As(err, &cde) || !errors.Is(err, sw.ErrEventTimeout) {
 		t.Fatalf("DeleteEntry with a handler that never ends: %v", err)

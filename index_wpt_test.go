@@ -14,12 +14,12 @@ import (
 // WebIDL parser idlharness.js loads has one).
 func TestWindowRealmForTestharness(t *testing.T) {
 	c := newCIHost(t, ciOptions{noPage: true})
-	page, err := c.h.OpenPage(ciCtx(t), ciOrigin+"/dom.html")
+	page, err := c.h.OpenPage(testCtx(t), ciOrigin+"/dom.html")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer page.Close()
-	got, err := c.con.waitPrefix(ciCtx(t), "DOM ")
+	got, err := c.con.waitPrefix(testCtx(t), "DOM ")
 	if err != nil {
 		t.Fatal(err)
 	}

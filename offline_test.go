@@ -27,7 +27,7 @@ func TestOfflineNews(t *testing.T) {
 	data := t.TempDir()
 	cfg := swhost.Config{DataDir: data, Origins: []origins.Mapping{{Origin: "https://news.example", Upstream: site.URL()}}}
 	h := newFFHost(t, cfg)
-	ctx := ffCtx(t)
+	ctx := testCtx(t)
 
 	// The home page's app.js registers /sw.js; the install event precaches
 	// the shell.

@@ -172,7 +172,7 @@ func TestWorkbox(t *testing.T) {
 	site.Server = httptest.NewServer(site)
 	t.Cleanup(site.Close)
 	h := newFFHost(t, swhost.Config{DataDir: t.TempDir(), Origins: []origins.Mapping{{Origin: "https://wb.example", Upstream: site.URL}}})
-	ctx := ffCtx(t)
+	ctx := testCtx(t)
 	if _, err := h.Register(ctx, "https://wb.example/sw.js", "/"); err != nil {
 		t.Fatalf("register the Workbox worker: %v (script errors %q)", err, h.con.errors())
 	}

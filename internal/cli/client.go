@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -102,6 +103,18 @@ func (r *remote) do(ctx context.Context, method, path string, body any, out any)
 	return nil
 }
 
+// clientFlags registers the flags of a command that acts on a host: the
+// host flags (for opening --data itself) and --addr.
+func clientFlags(fs *flag.FlagSet) (*hostFlags, *string) {
+	hf := &hostFlags{}
+	hf.register(fs, "data")
+	return hf, addrFlag(fs)
+}
+
+func addrFlag(fs *flag.FlagSet) *string {
+	return fs.String("addr", "", "API address of a running host (default: the one serving --data)")
+}
+
 // withHost runs fn against a host: the running one's API if there is one
 // for the data directory, else a host opened on the directory for the
 // command's duration.
@@ -135,9 +148,7 @@ func withHost(e *Env, hf *hostFlags, addr string, viaAPI func(r *remote) error, 
 
 func cmdPush(e *Env, args []string) int {
 	fs := newFlags(e, "push", "[flags] SCOPE DATA")
-	var hf hostFlags
-	hf.register(fs, "data")
-	addr := fs.String("addr", "", "API address of a running host (default: the one serving --data)")
+	hf, addr := clientFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -146,7 +157,7 @@ func cmdPush(e *Env, args []string) int {
 		return ExitUsage
 	}
 	scope, data := fs.Arg(0), fs.Arg(1)
-	return withHost(e, &hf, *addr, func(r *remote) error {
+	return withHost(e, hf, *addr, func(r *remote) error {
 		return r.do(e.Ctx, http.MethodPost, "/api/push", map[string]string{"scope": scope, "data": data}, nil)
 	}, func(h *swhost.Host) error {
 		return h.Push(e.Ctx, scope, []byte(data))
@@ -155,9 +166,7 @@ func cmdPush(e *Env, args []string) int {
 
 func cmdRegistrations(e *Env, args []string) int {
 	fs := newFlags(e, "registrations", "[flags]")
-	var hf hostFlags
-	hf.register(fs, "data")
-	addr := fs.String("addr", "", "API address of a running host (default: the one serving --data)")
+	hf, addr := clientFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -184,7 +193,7 @@ func cmdRegistrations(e *Env, args []string) int {
 		}
 		return tw.Flush()
 	}
-	return withHost(e, &hf, *addr, func(r *remote) error {
+	return withHost(e, hf, *addr, func(r *remote) error {
 		var list []swhost.RegistrationInfo
 		if err := r.do(e.Ctx, http.MethodGet, "/api/registrations", nil, &list); err != nil {
 			return err

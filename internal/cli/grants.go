@@ -31,9 +31,7 @@ type promptRow struct {
 // cmdGrants: swhost grants list|allow|deny|revoke.
 func cmdGrants(e *Env, args []string) int {
 	fs := newFlags(e, "grants", "list | allow ORIGIN SCRIPTURL | deny ORIGIN SCRIPTURL | revoke ORIGIN SCRIPTURL")
-	var hf hostFlags
-	hf.register(fs, "data")
-	addr := fs.String("addr", "", "API address of a running host (default: the one serving --data)")
+	hf, addr := clientFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON (list)")
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -51,7 +49,7 @@ func cmdGrants(e *Env, args []string) int {
 		}
 		var grants []grantRow
 		var pending []promptRow
-		return withHost(e, &hf, *addr, func(r *remote) error {
+		return withHost(e, hf, *addr, func(r *remote) error {
 			if err := r.do(e.Ctx, http.MethodGet, "/api/grants", nil, &grants); err != nil {
 				return err
 			}
@@ -80,7 +78,7 @@ func cmdGrants(e *Env, args []string) int {
 				return errorf(e, "grants %s: %v", action, err)
 			}
 		}
-		return withHost(e, &hf, *addr, func(r *remote) error {
+		return withHost(e, hf, *addr, func(r *remote) error {
 			// A running host also answers a pending prompt for the pair.
 			var res struct {
 				Existed *bool `json:"existed"`

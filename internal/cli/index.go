@@ -197,7 +197,7 @@ func cmdIndexList(e *Env, args []string) int {
 	var hf hostFlags
 	fs.StringVar(&hf.data, "data", "data", "directory of the host's database (empty: in memory)")
 	hf.index.register(fs)
-	addr := fs.String("addr", "", "API address of a running host (default: the one serving --data)")
+	addr := addrFlag(fs)
 	origin := fs.String("origin", "", "only entries of this origin (https://news.example)")
 	all := fs.Bool("all", false, "every entry, not only those the display policy shows")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -259,9 +259,7 @@ func oneLine(s string) string {
 
 func cmdIndexOpen(e *Env, args []string) int {
 	fs := newFlags(e, "index open", "[flags] ENTRY")
-	var hf hostFlags
-	hf.register(fs, "data")
-	addr := fs.String("addr", "", "API address of a running host (default: the one serving --data)")
+	hf, addr := clientFlags(fs)
 	timeout := fs.Duration("timeout", 30*time.Second, "how long the opened page may run")
 	body := fs.Bool("body", false, "print the response body")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -292,7 +290,7 @@ func cmdIndexOpen(e *Env, args []string) int {
 		}
 		return nil
 	}
-	return withHost(e, &hf, *addr, func(r *remote) error {
+	return withHost(e, hf, *addr, func(r *remote) error {
 		list, err := r.indexEntries(e.Ctx, true, "")
 		if err != nil {
 			return err
@@ -329,9 +327,7 @@ func cmdIndexOpen(e *Env, args []string) int {
 
 func cmdIndexDelete(e *Env, args []string) int {
 	fs := newFlags(e, "index delete", "[flags] ENTRY")
-	var hf hostFlags
-	hf.register(fs, "data")
-	addr := fs.String("addr", "", "API address of a running host (default: the one serving --data)")
+	hf, addr := clientFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -347,7 +343,7 @@ func cmdIndexDelete(e *Env, args []string) int {
 			fmt.Fprintf(e.Stderr, "swhost: the contentdelete event failed: %v\n", eventErr)
 		}
 	}
-	return withHost(e, &hf, *addr, func(r *remote) error {
+	return withHost(e, hf, *addr, func(r *remote) error {
 		list, err := r.indexEntries(e.Ctx, true, "")
 		if err != nil {
 			return err
