@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -51,8 +49,6 @@ func (u *sdkUpstream) recorded() []string {
 	defer u.mu.Unlock()
 	return append([]string(nil), u.likes...)
 }
-
-var _ net.Conn
 
 // TestSocialSDKScenario: the SDK worker publishes; a page of
 // https://news.example discovers it under a configured grant and posts
@@ -134,5 +130,4 @@ func TestDiscoverSecurity(t *testing.T) {
 			}
 		})
 	}
-	_ = fmt.Sprint
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/swhost/swhost"
-	"github.com/swhost/swhost/internal/origins"
 )
 
 // DefaultListen is where serve listens: loopback only.
@@ -156,5 +155,3 @@ func isLoopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
-
-var _ = origins.ParseMapping

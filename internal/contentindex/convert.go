@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"unicode/utf8"
-
 	"github.com/grafana/sobek"
+
+	"github.com/swhost/swhost/internal/web"
 )
 
 // Conversion of generic Go value trees to Description, following WebIDL.
@@ -74,31 +74,7 @@ func USVString(v any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return toUSV(s), nil
-}
-
-// toUSV replaces lone surrogates with U+FFFD: a surrogate encoded as WTF-8
-// (3 bytes, ED A0..BF xx) becomes one U+FFFD, any other invalid byte one
-// U+FFFD each.
-func toUSV(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			if i+2 < len(s) && s[i] == 0xED && s[i+1] >= 0xA0 && s[i+1] <= 0xBF && s[i+2] >= 0x80 && s[i+2] <= 0xBF {
-				n = 3
-			}
-			b.WriteRune(utf8.RuneError)
-			i += n
-			continue
-		}
-		b.WriteString(s[i : i+n])
-		i += n
-	}
-	return b.String()
+	return web.ToUSV(s), nil
 }
 
 func toDOMString(v any, depth int) (string, error) {

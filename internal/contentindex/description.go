@@ -133,31 +133,23 @@ func DefaultLimits() Limits {
 // WithDefaults returns l with zero fields replaced by DefaultLimits.
 func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
-	if l.MaxEntriesPerRegistration == 0 {
-		l.MaxEntriesPerRegistration = d.MaxEntriesPerRegistration
-	}
-	if l.MaxIDLen == 0 {
-		l.MaxIDLen = d.MaxIDLen
-	}
-	if l.MaxTitleLen == 0 {
-		l.MaxTitleLen = d.MaxTitleLen
-	}
-	if l.MaxDescriptionLen == 0 {
-		l.MaxDescriptionLen = d.MaxDescriptionLen
-	}
-	if l.MaxURLLen == 0 {
-		l.MaxURLLen = d.MaxURLLen
-	}
-	if l.MaxIcons == 0 {
-		l.MaxIcons = d.MaxIcons
-	}
-	if l.MaxIconBytes == 0 {
-		l.MaxIconBytes = d.MaxIconBytes
-	}
-	if l.MaxIconPixels == 0 {
-		l.MaxIconPixels = d.MaxIconPixels
-	}
+	orDefault(&l.MaxEntriesPerRegistration, d.MaxEntriesPerRegistration)
+	orDefault(&l.MaxIDLen, d.MaxIDLen)
+	orDefault(&l.MaxTitleLen, d.MaxTitleLen)
+	orDefault(&l.MaxDescriptionLen, d.MaxDescriptionLen)
+	orDefault(&l.MaxURLLen, d.MaxURLLen)
+	orDefault(&l.MaxIcons, d.MaxIcons)
+	orDefault(&l.MaxIconBytes, d.MaxIconBytes)
+	orDefault(&l.MaxIconPixels, d.MaxIconPixels)
 	return l
+}
+
+// orDefault sets *v to d when *v is the zero value.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
 }
 
 // over reports whether n exceeds the limit max (negative: unlimited).

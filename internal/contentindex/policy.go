@@ -52,21 +52,13 @@ func DefaultPolicy() Policy {
 // WithDefaults returns p with zero fields replaced by DefaultPolicy's.
 func (p Policy) WithDefaults() Policy {
 	d := DefaultPolicy()
-	if p.MaxPerOrigin == 0 {
-		p.MaxPerOrigin = d.MaxPerOrigin
-	}
-	if p.MaxTotal == 0 {
-		p.MaxTotal = d.MaxTotal
-	}
-	if p.Window == 0 {
-		p.Window = d.Window
-	}
+	orDefault(&p.MaxPerOrigin, d.MaxPerOrigin)
+	orDefault(&p.MaxTotal, d.MaxTotal)
+	orDefault(&p.Window, d.Window)
 	if p.HalfLife <= 0 {
 		p.HalfLife = d.HalfLife
 	}
-	if p.OpenWeight == 0 {
-		p.OpenWeight = d.OpenWeight
-	}
+	orDefault(&p.OpenWeight, d.OpenWeight)
 	return p
 }
 

@@ -326,7 +326,6 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 		return sobek.Undefined()
 	})
 	e.installClientOps(rt)
-	e.installEventOps(rt)
 }
 
 func ptr[T any](v T) *T { return &v }

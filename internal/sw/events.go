@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
-
-	"github.com/swhost/swhost/internal/js"
 )
 
 // Event describes a functional event to fire at a worker.
@@ -217,16 +215,3 @@ func (c *Core) Push(ctx context.Context, scope string, data []byte) (*EventResul
 		return newEvent(env, "PushEvent", "push", init)
 	}})
 }
-
-func (e *Env) installEventOps(rt *sobek.Runtime) {
-	_ = rt
-}
-
-// throwIfErr is a helper for ops.
-func (e *Env) throwIfErr(err error) {
-	if err != nil {
-		e.Realm.Throw(err)
-	}
-}
-
-var _ = js.TypeError

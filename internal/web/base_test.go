@@ -107,3 +107,20 @@ func TestListenerExceptionReported(t *testing.T) {
 		t.Errorf("second error %+v", c.errs[1])
 	}
 }
+
+func TestToUSV(t *testing.T) {
+	tests := map[string]string{
+		"plain":                "plain",
+		"caf\u00e9 \U0001F600": "caf\u00e9 \U0001F600",
+		"a\xed\xa0\x80b":       "a\ufffdb",     // lone high surrogate (WTF-8)
+		"\xed\xbf\xbfz":        "\ufffdz",      // lone low surrogate
+		"x\xffy":               "x\ufffdy",     // a stray byte
+		"\xed\xa0":             "\ufffd\ufffd", // truncated
+		"kept \ufffd":          "kept \ufffd",  // a real U+FFFD stays one
+	}
+	for in, want := range tests {
+		if got := web.ToUSV(in); got != want {
+			t.Errorf("ToUSV(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

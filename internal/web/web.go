@@ -9,7 +9,7 @@ import (
 	_ "embed"
 	"strings"
 	"time"
-	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/grafana/sobek"
 
@@ -80,28 +80,27 @@ func itoa(i int) string {
 	return string(b[n:])
 }
 
-// ToUSV replaces lone surrogates with U+FFFD (WebIDL USVString). Sobek
-// strings reach Go as UTF-8 with lone surrogates already replaced or encoded
-// as WTF-8; both become U+FFFD here.
+// ToUSV converts a string to a WebIDL USVString: every lone surrogate
+// becomes one U+FFFD. Engine strings reach Go as UTF-8 in which a lone
+// surrogate is WTF-8 (three bytes, 0xED 0xA0–0xBF 0x80–0xBF); any other
+// invalid byte also becomes U+FFFD.
 func ToUSV(s string) string {
-	if !strings.ContainsRune(s, 0xFFFD) && isValidUTF8NoSurrogates(s) {
+	if utf8.ValidString(s) {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
-		if utf16.IsSurrogate(r) {
-			r = 0xFFFD
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			if i+2 < len(s) && s[i] == 0xED && s[i+1] >= 0xA0 && s[i+1] <= 0xBF && s[i+2] >= 0x80 && s[i+2] <= 0xBF {
+				n = 3 // one encoded surrogate, one replacement
+			}
+			b.WriteRune(utf8.RuneError)
+			i += n
+			continue
 		}
-		b.WriteRune(r)
+		b.WriteString(s[i : i+n])
+		i += n
 	}
 	return b.String()
-}
-
-func isValidUTF8NoSurrogates(s string) bool {
-	for _, r := range s {
-		if r == 0xFFFD || utf16.IsSurrogate(r) {
-			return false
-		}
-	}
-	return true
 }
