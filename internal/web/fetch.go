@@ -108,16 +108,25 @@ func InstallFetch(r *js.Realm, env FetchEnv) error {
 	r.SetOp("fetchDecode", func(c sobek.FunctionCall) sobek.Value {
 		return rt.ToValue(decodeUTF8(exportBytes(c.Argument(0))))
 	})
+	// The parser is slow next to everything else a Request takes: the
+	// results (arrays script never changes) are kept for the URLs seen
+	// last.
+	parsed := newParseCache()
 	r.SetOp("fetchParseURL", func(c sobek.FunctionCall) sobek.Value {
-		base := ""
+		input, base := c.Argument(0).String(), ""
 		if b := c.Argument(1); !sobek.IsUndefined(b) && !sobek.IsNull(b) {
 			base = b.String()
 		}
-		u, err := ParseURL(c.Argument(0).String(), base)
-		if err != nil {
-			return sobek.Null()
+		key := parseKey{input, base, true}
+		if v, ok := parsed.get(key); ok {
+			return v
 		}
-		return rt.NewArray(u.Href, u.Origin, u.Username != "" || u.Password != "")
+		var v sobek.Value = sobek.Null()
+		if u, err := ParseURL(input, base); err == nil {
+			v = rt.NewArray(u.Href, u.Origin, u.Username != "" || u.Password != "")
+		}
+		parsed.put(key, v)
+		return v
 	})
 	r.SetOp("fetchMIME", func(c sobek.FunctionCall) sobek.Value {
 		value := isoEncode(c.Argument(0).String())
@@ -170,6 +179,16 @@ func InstallFetch(r *js.Realm, env FetchEnv) error {
 		return sobek.Undefined()
 	})
 	r.SetOp("fetchStart", fr.start)
+	hops := &headerOps{rt: rt}
+	if idl, ok := r.Internal("idl").(*sobek.Object); ok {
+		hops.byteString, _ = sobek.AssertFunction(idl.Get("ByteString"))
+	}
+	objectProto := rt.GlobalObject().Get("Object").ToObject(rt).Get("prototype").ToObject(rt)
+	hops.isEnum, _ = sobek.AssertFunction(objectProto.Get("propertyIsEnumerable"))
+	if hops.byteString == nil || hops.isEnum == nil {
+		return errors.New("web: InstallFetch needs internals.idl.ByteString (InstallBase)")
+	}
+	hops.install(fr)
 
 	if err := r.RunPrelude(fetchPrelude); err != nil {
 		return err
@@ -945,17 +964,15 @@ var ErrBodyPending = errors.New("web: the body is a stream still being produced"
 func RequestToJS(r *js.Realm, req *Request) sobek.Value {
 	fr := fetchStateOf(r)
 	rt := r.Runtime()
-	var body any = sobek.Null()
+	var body sobek.Value = sobek.Null()
 	if req.HasBody || len(req.Body) > 0 {
-		body = rt.NewArrayBuffer(req.Body)
+		body = rt.ToValue(rt.NewArrayBuffer(req.Body))
 	}
-	data := rt.NewArray(
-		orDefault(req.Method, "GET"), req.URL, flatHeader(rt, req.Header), body,
-		orDefault(req.Mode, "no-cors"), orDefault(req.Credentials, "same-origin"), orDefault(req.Cache, "default"),
-		orDefault(req.Redirect, "follow"), req.Destination, req.Referrer, req.ReferrerPolicy, req.Integrity, req.Keepalive,
-		false, false,
-	)
-	v, err := fr.makeRequest(sobek.Undefined(), data)
+	v, err := fr.makeRequest(sobek.Undefined(),
+		rt.ToValue(orDefault(req.Method, "GET")), rt.ToValue(req.URL), headerList(rt, req.Header), body,
+		rt.ToValue(orDefault(req.Mode, "no-cors")), rt.ToValue(orDefault(req.Credentials, "same-origin")), rt.ToValue(orDefault(req.Cache, "default")),
+		rt.ToValue(orDefault(req.Redirect, "follow")), rt.ToValue(req.Destination), rt.ToValue(req.Referrer), rt.ToValue(req.ReferrerPolicy),
+		rt.ToValue(req.Integrity), rt.ToValue(req.Keepalive))
 	if err != nil {
 		panic(err)
 	}
@@ -967,7 +984,15 @@ func RequestToJS(r *js.Realm, req *Request) sobek.Value {
 // realm's origin and client id. Call on the realm's loop.
 func RequestFromJS(r *js.Realm, v sobek.Value, opts ...ConvertOption) (*Request, error) {
 	fr := fetchStateOf(r)
-	if !fr.is(fr.isRequest, v) {
+	consume := r.Runtime().ToValue(hasOption(opts, ConsumeBody))
+	var data sobek.Value = sobek.Null()
+	var err error
+	if _, ok := v.(*sobek.Object); ok {
+		if data, err = fr.requestData(sobek.Undefined(), v, consume); err != nil {
+			return nil, jsError(err)
+		}
+	}
+	if sobek.IsNull(data) { // not a Request
 		if v == nil {
 			return nil, js.TypeError("The provided value is not of type 'Request'.")
 		}
@@ -978,11 +1003,9 @@ func RequestFromJS(r *js.Realm, v sobek.Value, opts ...ConvertOption) (*Request,
 		if err != nil {
 			return nil, jsError(err)
 		}
-		v = nv
-	}
-	data, err := fr.requestData(sobek.Undefined(), v, r.Runtime().ToValue(hasOption(opts, ConsumeBody)))
-	if err != nil {
-		return nil, jsError(err)
+		if data, err = fr.requestData(sobek.Undefined(), nv, consume); err != nil {
+			return nil, jsError(err)
+		}
 	}
 	if sobek.IsUndefined(data) {
 		return nil, ErrBodyPending
@@ -1027,7 +1050,7 @@ func (fr *fetchRealm) responseToJS(resp *Response) sobek.Value {
 	for i, u := range resp.URLList {
 		urls[i] = u
 	}
-	var exposed any = sobek.Null()
+	var exposed sobek.Value = sobek.Null()
 	if typ == "cors" {
 		names := resp.CORSExposedHeaders
 		if names == nil {
@@ -1040,8 +1063,8 @@ func (fr *fetchRealm) responseToJS(resp *Response) sobek.Value {
 		exposed = rt.NewArray(vals...)
 	}
 	v, err := fr.makeResponse(sobek.Undefined(),
-		rt.ToValue(typ), rt.ToValue(resp.Status), isoValue(rt, resp.StatusText), flatHeader(rt, resp.Header),
-		rt.ToValue(body), rt.NewArray(urls...), rt.ToValue(resp.Redirected), rt.ToValue(exposed))
+		rt.ToValue(typ), rt.ToValue(resp.Status), isoValue(rt, resp.StatusText), headerList(rt, resp.Header),
+		rt.ToValue(body), rt.NewArray(urls...), rt.ToValue(resp.Redirected), exposed)
 	if err != nil {
 		panic(err)
 	}
@@ -1056,12 +1079,16 @@ func (fr *fetchRealm) responseToJS(resp *Response) sobek.Value {
 // realm's loop.
 func ResponseFromJS(r *js.Realm, v sobek.Value, opts ...ConvertOption) (*Response, error) {
 	fr := fetchStateOf(r)
-	if !fr.is(fr.isResponse, v) {
-		return nil, js.TypeError("The provided value is not of type 'Response'.")
+	notResponse := js.TypeError("The provided value is not of type 'Response'.")
+	if _, ok := v.(*sobek.Object); !ok {
+		return nil, notResponse
 	}
 	data, err := fr.responseData(sobek.Undefined(), v, r.Runtime().ToValue(hasOption(opts, ConsumeBody)))
 	if err != nil {
 		return nil, jsError(err)
+	}
+	if sobek.IsNull(data) {
+		return nil, notResponse
 	}
 	if sobek.IsUndefined(data) {
 		return nil, ErrBodyPending
@@ -1232,7 +1259,7 @@ func valueError(v sobek.Value) error {
 	return &js.ValueError{Value: v}
 }
 
-// requestData's layout (fetch.js requestData): method, url, flat headers,
+// requestData's layout (fetch.js requestData): method, url, header list,
 // body (Uint8Array or null), mode, credentials, cache, redirect,
 // destination, referrer, referrerPolicy, integrity, keepalive.
 func requestFromData(v sobek.Value) (*Request, error) {
@@ -1241,7 +1268,7 @@ func requestFromData(v sobek.Value) (*Request, error) {
 		return nil, errors.New("web: malformed request data")
 	}
 	req := &Request{
-		Method: str(a[0]), URL: str(a[1]), Header: headerFromFlat(a[2]),
+		Method: str(a[0]), URL: str(a[1]), Header: headerFromList(a[2]),
 		Mode: str(a[4]), Credentials: str(a[5]), Cache: str(a[6]), Redirect: str(a[7]), Destination: str(a[8]),
 		Referrer: str(a[9]), ReferrerPolicy: str(a[10]), Integrity: str(a[11]),
 	}
@@ -1253,13 +1280,13 @@ func requestFromData(v sobek.Value) (*Request, error) {
 }
 
 // responseData's layout (fetch.js responseData): type, status, statusText,
-// flat headers, body, URL list, redirected, CORS-exposed names.
+// header list, body, URL list, redirected, CORS-exposed names.
 func responseFromData(v sobek.Value) (*Response, error) {
 	a, ok := v.Export().([]any)
 	if !ok || len(a) < 8 {
 		return nil, errors.New("web: malformed response data")
 	}
-	resp := &Response{Type: str(a[0]), StatusText: isoEncode(str(a[2])), Header: headerFromFlat(a[3])}
+	resp := &Response{Type: str(a[0]), StatusText: isoEncode(str(a[2])), Header: headerFromList(a[3])}
 	switch n := a[1].(type) {
 	case int64:
 		resp.Status = int(n)
@@ -1296,20 +1323,21 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// headerFromFlat builds an http.Header from [name, value, …] (byte strings:
-// each code unit one byte).
-func headerFromFlat(v any) http.Header {
+// headerFromList builds an http.Header from a JS header list [name,
+// lowercased name, value, …] (byte strings: each code unit one byte).
+func headerFromList(v any) http.Header {
 	l, _ := v.([]any)
-	h := make(http.Header, len(l)/2)
-	for i := 0; i+1 < len(l); i += 2 {
-		h.Add(isoEncode(str(l[i])), isoEncode(str(l[i+1])))
+	h := make(http.Header, len(l)/3)
+	for i := 0; i+2 < len(l); i += 3 {
+		h.Add(isoEncode(str(l[i])), isoEncode(str(l[i+2])))
 	}
 	return h
 }
 
-// flatHeader is a JS array [name, value, …] of h, names sorted, values in
-// order, each byte one code unit (isomorphic decode).
-func flatHeader(rt *sobek.Runtime, h http.Header) *sobek.Object {
+// headerList is a JS header list [name, lowercased name, value, …] of h,
+// names sorted, values in order, each byte one code unit (isomorphic
+// decode).
+func headerList(rt *sobek.Runtime, h http.Header) *sobek.Object {
 	keys := make([]string, 0, len(h))
 	n := 0
 	for k, vs := range h {
@@ -1317,10 +1345,15 @@ func flatHeader(rt *sobek.Runtime, h http.Header) *sobek.Object {
 		n += len(vs)
 	}
 	slices.Sort(keys)
-	vals := make([]any, 0, 2*n)
+	vals := make([]any, 0, 3*n)
 	for _, k := range keys {
+		name := isoValue(rt, k)
+		lname := name
+		if lk := lowerLatin1(isoDecode(k)); lk != k {
+			lname = rt.ToValue(lk)
+		}
 		for _, v := range h[k] {
-			vals = append(vals, isoValue(rt, k), isoValue(rt, v))
+			vals = append(vals, name, lname, isoValue(rt, v))
 		}
 	}
 	return rt.NewArray(vals...)

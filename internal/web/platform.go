@@ -284,14 +284,22 @@ func installURLOps(r *js.Realm) {
 		return rt.NewArray(items...)
 	}
 	// urlParse(url, base?) → components or null (API URL parser).
+	// The components arrays are never changed by script (platform.js
+	// replaces them): the last parses are kept.
+	parsed := newParseCache()
 	r.SetOp("urlParse", func(c sobek.FunctionCall) sobek.Value {
 		base := c.Argument(1)
 		hasBase := !sobek.IsUndefined(base)
-		u, err := parseRecord(c.Argument(0).String(), valueString(base), hasBase)
-		if err != nil {
-			return sobek.Null()
+		key := parseKey{c.Argument(0).String(), valueString(base), hasBase}
+		if v, ok := parsed.get(key); ok {
+			return v
 		}
-		return comps(urlComponents(u))
+		var v sobek.Value = sobek.Null()
+		if u, err := parseRecord(key.input, key.base, hasBase); err == nil {
+			v = comps(urlComponents(u))
+		}
+		parsed.put(key, v)
+		return v
 	})
 	r.SetOp("urlCanParse", func(c sobek.FunctionCall) sobek.Value {
 		base := c.Argument(1)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/grafana/sobek"
 	wurl "github.com/nlnwa/whatwg-url/url"
 )
 
@@ -387,4 +388,35 @@ func unhex(c byte) byte {
 	default:
 		return c - 'A' + 10
 	}
+}
+
+// parseKey is what a parse result depends on: input, base, and whether a
+// base was given.
+type parseKey struct {
+	input, base string
+	hasBase     bool
+}
+
+// parseCache keeps the JS values of the last URL parses of a realm (used
+// on its loop only): a service worker parses the same few URLs over and
+// over. The values must be ones script cannot change.
+type parseCache struct{ m map[parseKey]sobek.Value }
+
+const parseCacheSize = 256
+
+func newParseCache() *parseCache { return &parseCache{m: make(map[parseKey]sobek.Value)} }
+
+func (c *parseCache) get(k parseKey) (sobek.Value, bool) {
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *parseCache) put(k parseKey, v sobek.Value) {
+	if len(k.input)+len(k.base) > 4096 {
+		return
+	}
+	if len(c.m) >= parseCacheSize {
+		clear(c.m)
+	}
+	c.m[k] = v
 }

@@ -31,11 +31,9 @@
     if (v instanceof ArrayBuffer) return new Uint8Array(v.slice(0));
     return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
   }
-  // The URL parser (url.go): { href, origin, credentials } or null.
-  function parseURL(input, base) {
-    const r = ops.fetchParseURL(input, base || undefined);
-    return r === null ? null : { href: r[0], origin: r[1], credentials: r[2] };
-  }
+  // The URL parser (url.go): [href, origin, has credentials] (never
+  // changed: Go may hand out the same array again) or null.
+  const parseURL = (input, base) => ops.fetchParseURL(input, base || undefined);
   // WebIDL [EnforceRange] unsigned long long.
   function enforceRangeULL(v, what) {
     let n = Number(v);
@@ -720,24 +718,25 @@
   }
 
   // ---- Headers (Fetch §5.1) ------------------------------------------------------
-  // A header list is an array of [name, lowercased name, value].
-  // A headers state is { list, guard, version, sorted, sortedVersion };
-  // one made from Go has list null until needed and { flat, filter,
-  // exposed } to build it (the basic or CORS filter applied then).
+  // A header list is a flat array [name, lowercased name, value, …], three
+  // slots an entry. A headers state is { list, guard, sorted } (sorted: the
+  // "sort and combine" result, null once the list changes); one made from
+  // Go has list null until needed and { full, filter, exposed } to build
+  // it (the basic or CORS filter applied then). The checks of append, set
+  // and delete and the conversion of a record are Go ops (fetch_headers.go);
+  // they change the list in place (a Request's inner request shares it).
   const hdrState = new WeakMap(); // Headers → headers state
   function hds(h) { const s = hdrState.get(h); if (!s) throw new TypeError('Illegal invocation'); if (s.list === null) hlist(s); return s; }
-  const newHeaderState = (list, guard) => ({ list, guard, version: 0, sorted: null, sortedVersion: -1 });
   function hlist(st) {
     if (st.list === null) {
-      const f = st.flat, list = [];
-      for (let i = 0; i < f.length; i += 2) {
-        const l = f[i].toLowerCase();
+      const f = st.full, list = [];
+      for (let i = 0; i < f.length; i += 3) {
+        const l = f[i + 1];
         if (st.filter === 'basic' && isForbiddenResponseName(l)) continue;
         if (st.filter === 'cors' && !(safelistedResponseNames[l] === true || (st.exposed[l] === true && !isForbiddenResponseName(l)))) continue;
-        list.push([f[i], l, f[i + 1]]);
+        list.push(f[i], l, f[i + 2]);
       }
       st.list = list;
-      st.flat = null;
     }
     return st.list;
   }
@@ -747,200 +746,118 @@
     hdrState.set(h, st);
     return h;
   }
-  function flatOf(st) {
-    if (st.list === null && !st.filter) return st.flat;
-    const flat = [];
-    const list = hlist(st);
-    for (let i = 0; i < list.length; i++) flat.push(list[i][0], list[i][2]);
-    return flat;
-  }
+  // The list (as Go reads it) of a headers state.
+  const listOf = (st) => (st.list === null && !st.filter ? st.full : hlist(st));
   const tokenRE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   const isToken = (s) => tokenRE.test(s);
-  const normalizeValue = (v) => v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
-  const invalidValueRE = /[\0\n\r]/;
   const nameSet = (names) => { const o = Object.create(null); for (let i = 0; i < names.length; i++) o[names[i]] = true; return o; };
-  const forbiddenRequestNames = nameSet(['accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method', 'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive', 'origin', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via']);
   const forbiddenMethod = (m) => { const u = m.toUpperCase(); return u === 'CONNECT' || u === 'TRACE' || u === 'TRACK'; };
-  // Fetch "forbidden request-header".
-  function isForbiddenRequestHeader(lname, value) {
-    if (forbiddenRequestNames[lname] === true || lname.startsWith('proxy-') || lname.startsWith('sec-')) return true;
-    if (lname === 'x-http-method' || lname === 'x-http-method-override' || lname === 'x-method-override') {
-      for (const m of value.split(',')) if (forbiddenMethod(m.replace(/^[\t ]+|[\t ]+$/g, ''))) return true;
-    }
-    return false;
-  }
   const isForbiddenResponseName = (lname) => lname === 'set-cookie' || lname === 'set-cookie2';
-  const corsUnsafeByteRE = /[\x00-\x08\x0A-\x1F"():<>?@[\\\]{}\x7F]/;
-  // Fetch "CORS-safelisted request-header".
-  function isCORSSafelistedRequestHeader(lname, value) {
-    if (value.length > 128) return false;
-    switch (lname) {
-      case 'accept':
-        return !corsUnsafeByteRE.test(value);
-      case 'accept-language':
-      case 'content-language':
-        return !/[^0-9A-Za-z *,\-.;=]/.test(value);
-      case 'content-type': {
-        if (corsUnsafeByteRE.test(value)) return false;
-        const m = ops.fetchMIME(value, false);
-        return !!m && (m[1] === 'application/x-www-form-urlencoded' || m[1] === 'multipart/form-data' || m[1] === 'text/plain');
-      }
-      case 'range': {
-        const m = /^bytes=(\d*)-(\d*)$/.exec(value);
-        if (!m || m[1] === '') return false;
-        return m[2] === '' || Number(m[1]) <= Number(m[2]);
-      }
-      default:
-        return false;
-    }
-  }
-  const noCORSNames = nameSet(['accept', 'accept-language', 'content-language', 'content-type']);
-  const isNoCORSSafelistedRequestHeader = (lname, value) => noCORSNames[lname] === true && isCORSSafelistedRequestHeader(lname, value);
   const safelistedResponseNames = nameSet(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma']);
 
   function listGet(list, lname) {
     let out = null;
-    for (let i = 0; i < list.length; i++) if (list[i][1] === lname) out = out === null ? list[i][2] : out + ', ' + list[i][2];
+    for (let i = 1; i < list.length; i += 3) if (list[i] === lname) out = out === null ? list[i + 1] : out + ', ' + list[i + 1];
     return out;
   }
-  const listContains = (list, lname) => list.some((e) => e[1] === lname);
-  function listAppend(list, name, value) {
-    const lname = name.toLowerCase();
-    const first = list.find((e) => e[1] === lname);
-    list.push([first ? first[0] : name, lname, value]);
+  function listContains(list, lname) {
+    for (let i = 1; i < list.length; i += 3) if (list[i] === lname) return true;
+    return false;
   }
-  function listDelete(list, lname) {
-    for (let i = list.length - 1; i >= 0; i--) if (list[i][1] === lname) list.splice(i, 1);
+  // Append to a header list (no checks): a name already there keeps its case.
+  function listAppend(list, name, lname, value) {
+    for (let i = 1; i < list.length; i += 3) if (list[i] === lname) { name = list[i - 1]; break; }
+    list.push(name, lname, value);
   }
-  const copyList = (list) => list.map((e) => [e[0], e[1], e[2]]);
-  function removePrivilegedNoCORS(st) { listDelete(st.list, 'range'); }
-  // Fetch "validate" (for append and set): false means ignore silently.
-  function validateHeader(st, name, value, op) {
-    if (!isToken(name)) throw new TypeError(`Failed to execute '${op}' on 'Headers': Invalid name`);
-    if (invalidValueRE.test(value)) throw new TypeError(`Failed to execute '${op}' on 'Headers': Invalid value`);
-    if (st.guard === 'immutable') throw new TypeError(`Failed to execute '${op}' on 'Headers': Headers are immutable`);
-    const lname = name.toLowerCase();
-    if (st.guard === 'request' && isForbiddenRequestHeader(lname, value)) return false;
-    if (st.guard === 'response' && isForbiddenResponseName(lname)) return false;
-    return true;
-  }
-  // Headers "append".
-  function headersAppend(st, name, value, op) {
-    value = normalizeValue(value); // 1. Normalize value.
-    if (!validateHeader(st, name, value, op)) return; // 2. Validate.
-    if (st.guard === 'request-no-cors') { // 3. The combined value must stay no-CORS-safelisted.
-      const cur = listGet(st.list, name.toLowerCase());
-      if (!isNoCORSSafelistedRequestHeader(name.toLowerCase(), cur === null ? value : cur + ', ' + value)) return;
-    }
-    listAppend(st.list, name, value); // 4. Append.
-    if (st.guard === 'request-no-cors') removePrivilegedNoCORS(st); // 5.
-    st.version++;
-  }
-  // WebIDL conversion of HeadersInit: (sequence<sequence<ByteString>> or record<ByteString, ByteString>).
+  // Headers "append" of a byte-string name and value (normalize, validate,
+  // the no-CORS checks, append).
+  function headersAppend(st, name, value, op) { ops.fetchFill(st.list, st.guard, [name, value], op); st.sorted = null; }
+  // WebIDL conversion of HeadersInit: (sequence<sequence<ByteString>> or
+  // record<ByteString, ByteString>), as a flat [name, value, …].
   function convertHeadersInit(init, what) {
     if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
       throw new TypeError(`${what}: The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.`);
     }
-    const pairs = [];
     const iter = init[Symbol.iterator];
-    if (iter !== undefined && iter !== null) {
-      const hs = hdrState.get(init);
-      if (hs && iter === Headers.prototype.entries) return sortAndCombine(hs).map((p) => [p[0], p[1]]);
-      for (const item of idl.sequence(init, (x) => x, what)) {
-        const pair = idl.sequence(item, idl.ByteString, what);
-        if (pair.length !== 2) throw new TypeError(`${what}: Invalid value`);
-        pairs.push(pair);
-      }
+    if (iter === undefined || iter === null) return ops.fetchHeadersRecord(init, Reflect.ownKeys(init), false); // a record
+    return convertHeadersSequence(init, iter, what);
+  }
+  // The sequence<sequence<ByteString>> branch (iter: init's @@iterator).
+  function convertHeadersSequence(init, iter, what) {
+    const hs = hdrState.get(init);
+    if (hs && iter === Headers.prototype.entries) {
+      const sorted = sortAndCombine(hs), pairs = [];
+      for (let i = 0; i < sorted.length; i++) pairs.push(sorted[i][0], sorted[i][1]);
       return pairs;
     }
-    for (const key of Reflect.ownKeys(init)) {
-      const d = Reflect.getOwnPropertyDescriptor(init, key);
-      if (!d || !d.enumerable) continue;
-      pairs.push([idl.ByteString(key), idl.ByteString(init[key])]);
+    const pairs = [];
+    for (const item of idl.sequence(init, (x) => x, what)) {
+      const pair = idl.sequence(item, idl.ByteString, what);
+      if (pair.length !== 2) throw new TypeError(`${what}: Invalid value`);
+      pairs.push(pair[0], pair[1]);
     }
     return pairs;
   }
   // Headers "fill" from converted pairs.
-  function fillHeaders(st, pairs, op) { for (let i = 0; i < pairs.length; i++) headersAppend(st, pairs[i][0], pairs[i][1], op); }
-  // Fetch "sort and combine" (set-cookie values kept apart), cached per version.
+  function fillHeaders(st, pairs, op) { if (pairs.length) { ops.fetchFill(hlist(st), st.guard, pairs, op); st.sorted = null; } }
+  // Fetch "sort and combine" (set-cookie values kept apart), cached until
+  // the list changes.
   function sortAndCombine(st) {
-    if (st.sortedVersion === st.version) return st.sorted;
+    if (st.sorted !== null) return st.sorted;
     const names = [];
     const list = hlist(st);
-    for (let i = 0; i < list.length; i++) if (!names.includes(list[i][1])) names.push(list[i][1]);
+    for (let i = 1; i < list.length; i += 3) if (!names.includes(list[i])) names.push(list[i]);
     names.sort();
     const out = [];
     for (let i = 0; i < names.length; i++) {
       const n = names[i];
-      if (n === 'set-cookie') { for (let j = 0; j < list.length; j++) if (list[j][1] === n) out.push([n, list[j][2]]); }
+      if (n === 'set-cookie') { for (let j = 1; j < list.length; j += 3) if (list[j] === n) out.push([n, list[j + 1]]); }
       else out.push([n, listGet(list, n)]);
     }
     st.sorted = out;
-    st.sortedVersion = st.version;
     return out;
-  }
-  function headerName(name, op) {
-    name = idl.ByteString(name);
-    if (!isToken(name)) throw new TypeError(`Failed to execute '${op}' on 'Headers': Invalid name`);
-    return name;
   }
   class Headers {
     constructor(init = undefined) {
-      const st = newHeaderState([], 'none');
+      const what = "Failed to construct 'Headers'";
+      const st = { list: [], guard: 'none', sorted: null };
       hdrState.set(this, st);
-      if (init !== undefined) fillHeaders(st, convertHeadersInit(init, "Failed to construct 'Headers'"), 'append');
+      if (init === undefined) return;
+      if (init === null || (typeof init !== 'object' && typeof init !== 'function')) convertHeadersInit(init, what); // throws
+      const iter = init[Symbol.iterator];
+      if (iter === undefined || iter === null) st.list = ops.fetchHeadersRecord(init, Reflect.ownKeys(init), true); // a record: converted, then filled
+      else fillHeaders(st, convertHeadersSequence(init, iter, what), 'append');
     }
     append(name, value) {
       const st = hds(this);
       requiredArgs(2, arguments.length, "Failed to execute 'append' on 'Headers'");
-      headersAppend(st, idl.ByteString(name), idl.ByteString(value), 'append');
+      if (ops.fetchHeaders('append', st.list, st.guard, name, value)) st.sorted = null;
     }
     delete(name) {
       const st = hds(this);
       requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'Headers'");
-      name = headerName(name, 'delete'); // 1. Validate name.
-      if (st.guard === 'immutable') throw new TypeError("Failed to execute 'delete' on 'Headers': Headers are immutable");
-      const lname = name.toLowerCase();
-      if (st.guard === 'request' && isForbiddenRequestHeader(lname, '')) return;
-      if (st.guard === 'request-no-cors' && noCORSNames[lname] !== true && lname !== 'range') return; // 2.
-      if (st.guard === 'response' && isForbiddenResponseName(lname)) return;
-      if (!listContains(st.list, lname)) return; // 3.
-      listDelete(st.list, lname); // 4.
-      if (st.guard === 'request-no-cors') removePrivilegedNoCORS(st); // 5.
-      st.version++;
+      if (ops.fetchHeaders('delete', st.list, st.guard, name)) st.sorted = null;
     }
     get(name) {
       const st = hds(this);
       requiredArgs(1, arguments.length, "Failed to execute 'get' on 'Headers'");
-      return listGet(st.list, headerName(name, 'get').toLowerCase());
+      return listGet(st.list, ops.fetchHeaderName(name, 'get'));
     }
     getSetCookie() {
-      const st = hds(this);
+      const list = hds(this).list;
       const out = [];
-      for (let i = 0; i < st.list.length; i++) if (st.list[i][1] === 'set-cookie') out.push(st.list[i][2]);
+      for (let i = 1; i < list.length; i += 3) if (list[i] === 'set-cookie') out.push(list[i + 1]);
       return out;
     }
     has(name) {
       const st = hds(this);
       requiredArgs(1, arguments.length, "Failed to execute 'has' on 'Headers'");
-      return listContains(st.list, headerName(name, 'has').toLowerCase());
+      return listContains(st.list, ops.fetchHeaderName(name, 'has'));
     }
     set(name, value) {
       const st = hds(this);
       requiredArgs(2, arguments.length, "Failed to execute 'set' on 'Headers'");
-      name = idl.ByteString(name);
-      value = normalizeValue(idl.ByteString(value)); // 1. Normalize value.
-      if (!validateHeader(st, name, value, 'set')) return; // 2. Validate.
-      const lname = name.toLowerCase();
-      if (st.guard === 'request-no-cors' && !isNoCORSSafelistedRequestHeader(lname, value)) return; // 3.
-      const i = st.list.findIndex((e) => e[1] === lname); // 4. Set.
-      if (i < 0) st.list.push([name, lname, value]);
-      else {
-        st.list[i] = [st.list[i][0], lname, value];
-        for (let j = st.list.length - 1; j > i; j--) if (st.list[j][1] === lname) st.list.splice(j, 1);
-      }
-      if (st.guard === 'request-no-cors') removePrivilegedNoCORS(st); // 5.
-      st.version++;
+      if (ops.fetchHeaders('set', st.list, st.guard, name, value)) st.sorted = null;
     }
   }
   pairIterable(Headers, 'Headers', (h) => sortAndCombine(hds(h)));
@@ -949,7 +866,8 @@
   // ---- Body (Fetch §5.2, §5.3) ---------------------------------------------------
   // A body is { bytes, stream, used, source, error, release }: bytes until
   // script asks for a stream; stream when it has one (then bytes is null).
-  const bodyFromBytes = (bytes) => ({ bytes, stream: null, used: false, source: true, error: undefined, release: null });
+  const bodyDefaults = { bytes: null, stream: null, used: false, source: true, error: undefined, release: null }; // never changed
+  const bodyFromBytes = (bytes) => ({ __proto__: bodyDefaults, bytes });
   // A body can also carry error (set when fetch() is aborted) and release
   // (run once it is read).
   function bodyStream(body) {
@@ -1093,64 +1011,68 @@
   // this's request: { method, url, list, body, mode, credentials, cache,
   // redirect, destination, referrer ('client' | 'no-referrer' | URL),
   // referrerPolicy, integrity, keepalive, reloadNavigation,
-  // historyNavigation, priority, duplex }.
-  // Request → { req, h: headers state or null, guard, headers: Headers or
-  // null, signal: AbortSignal or null }: the Headers object, and a signal
-  // nothing can abort yet, are made on first use.
+  // historyNavigation, priority, duplex }, the defaults on its prototype
+  // (objects with few own properties are much cheaper to make).
+  // Request → { req, list, guard, sorted, headers: Headers or null, signal:
+  // AbortSignal or null }: it is also the headers state of its Headers
+  // (list is req.list), which, and a signal nothing can abort yet, are made
+  // on first use.
   const reqState = new WeakMap();
   function reqs(r) { const s = reqState.get(r); if (!s) throw new TypeError('Illegal invocation'); return s; }
-  function reqH(s) { if (s.h === null) s.h = newHeaderState(s.req.list, s.guard); return s.h; }
   function reqSignal(s) { if (s.signal === null) s.signal = newSignal(); return s.signal; }
   const methodNames = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
   const referrerPolicies = ['', 'no-referrer', 'no-referrer-when-downgrade', 'same-origin', 'origin', 'strict-origin', 'origin-when-cross-origin', 'strict-origin-when-cross-origin', 'unsafe-url'];
   const nullBodyStatus = (s) => s === 101 || s === 103 || s === 204 || s === 205 || s === 304;
-  function newInnerRequest(url) {
-    return {
-      method: 'GET', url, list: [], body: null, mode: 'no-cors', credentials: 'same-origin', cache: 'default', redirect: 'follow',
-      destination: '', referrer: 'client', referrerPolicy: '', integrity: '', keepalive: false, reloadNavigation: false,
-      historyNavigation: false, priority: 'auto', duplex: 'half',
-    };
-  }
+  // (Not frozen: an inherited read-only property could not be assigned.)
+  const innerRequestDefaults = {
+    method: 'GET', url: '', list: null, body: null, mode: 'no-cors', credentials: 'same-origin', cache: 'default', redirect: 'follow',
+    destination: '', referrer: 'client', referrerPolicy: '', integrity: '', keepalive: false, reloadNavigation: false,
+    historyNavigation: false, priority: 'auto', duplex: 'half',
+  };
+  const newInnerRequest = (url, list) => ({ __proto__: innerRequestDefaults, url, list });
+  // A copy of an inner request (own properties only; the list and body are
+  // the caller's to replace).
+  const copyInnerRequest = (q) => Object.assign({ __proto__: innerRequestDefaults }, q);
+  const emptyRequestInit = Object.freeze({ empty: true });
   // WebIDL conversion of RequestInit (members in lexicographic order).
   function convertRequestInit(init) {
+    if (init === undefined || init === null) return emptyRequestInit;
     const what = "Failed to construct 'Request'";
     const d = idl.dictionary(init, what);
     const o = { empty: true };
-    const member = (name, conv) => {
-      const v = d[name];
-      if (v === undefined) return;
-      o[name] = conv(v);
-      o.empty = false;
-    };
-    member('body', (v) => (v === null ? null : convertBodyInit(v)));
-    member('cache', (v) => idl.enumeration(v, ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'], 'RequestCache'));
-    member('credentials', (v) => idl.enumeration(v, ['omit', 'same-origin', 'include'], 'RequestCredentials'));
-    member('duplex', (v) => idl.enumeration(v, ['half'], 'RequestDuplex'));
-    member('headers', (v) => convertHeadersInit(v, what));
-    member('integrity', idl.DOMString);
-    member('keepalive', idl.boolean);
-    member('method', idl.ByteString);
-    member('mode', (v) => idl.enumeration(v, ['navigate', 'same-origin', 'no-cors', 'cors'], 'RequestMode'));
-    member('priority', (v) => idl.enumeration(v, ['high', 'low', 'auto'], 'RequestPriority'));
-    member('redirect', (v) => idl.enumeration(v, ['follow', 'error', 'manual'], 'RequestRedirect'));
-    member('referrer', idl.USVString);
-    member('referrerPolicy', (v) => idl.enumeration(v, referrerPolicies, 'ReferrerPolicy'));
-    member('signal', (v) => {
+    let v;
+    if ((v = d.body) !== undefined) { o.body = v === null ? null : convertBodyInit(v); o.empty = false; }
+    if ((v = d.cache) !== undefined) { o.cache = idl.enumeration(v, ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached'], 'RequestCache'); o.empty = false; }
+    if ((v = d.credentials) !== undefined) { o.credentials = idl.enumeration(v, ['omit', 'same-origin', 'include'], 'RequestCredentials'); o.empty = false; }
+    if ((v = d.duplex) !== undefined) { o.duplex = idl.enumeration(v, ['half'], 'RequestDuplex'); o.empty = false; }
+    if ((v = d.headers) !== undefined) { o.headers = convertHeadersInit(v, what); o.empty = false; }
+    if ((v = d.integrity) !== undefined) { o.integrity = idl.DOMString(v); o.empty = false; }
+    if ((v = d.keepalive) !== undefined) { o.keepalive = idl.boolean(v); o.empty = false; }
+    if ((v = d.method) !== undefined) { o.method = idl.ByteString(v); o.empty = false; }
+    if ((v = d.mode) !== undefined) { o.mode = idl.enumeration(v, ['navigate', 'same-origin', 'no-cors', 'cors'], 'RequestMode'); o.empty = false; }
+    if ((v = d.priority) !== undefined) { o.priority = idl.enumeration(v, ['high', 'low', 'auto'], 'RequestPriority'); o.empty = false; }
+    if ((v = d.redirect) !== undefined) { o.redirect = idl.enumeration(v, ['follow', 'error', 'manual'], 'RequestRedirect'); o.empty = false; }
+    if ((v = d.referrer) !== undefined) { o.referrer = idl.USVString(v); o.empty = false; }
+    if ((v = d.referrerPolicy) !== undefined) { o.referrerPolicy = idl.enumeration(v, referrerPolicies, 'ReferrerPolicy'); o.empty = false; }
+    if ((v = d.signal) !== undefined) {
       if (v !== null && !sigState.has(v)) throw new TypeError(`${what}: Failed to read the 'signal' property from 'RequestInit': Failed to convert value to 'AbortSignal'.`);
-      return v;
-    });
-    member('window', (v) => v);
+      o.signal = v; o.empty = false;
+    }
+    if ((v = d.window) !== undefined) { o.window = v; o.empty = false; }
     return o;
   }
+  const requestStateDefaults = { guard: 'request', sorted: null, headers: null, signal: null }; // (not frozen, see above)
   function makeRequestObject(req, guard, signal) {
     const r = Object.create(Request.prototype);
-    reqState.set(r, { req, h: null, guard, headers: null, signal });
+    const s = { __proto__: requestStateDefaults, req, list: req.list, guard };
+    if (signal !== null) s.signal = signal;
+    reqState.set(r, s);
     return r;
   }
   // Fetch "clone a request".
   function cloneInnerRequest(q) {
-    const c = Object.assign({}, q);
-    c.list = copyList(q.list);
+    const c = copyInnerRequest(q);
+    c.list = q.list.slice();
     c.body = cloneBody(q.body);
     return c;
   }
@@ -1158,8 +1080,9 @@
     constructor(input, init = undefined) {
       const what = "Failed to construct 'Request'";
       requiredArgs(1, arguments.length, what);
-      const inputRequest = reqState.get(input) || null;
-      const inputURL = inputRequest ? null : idl.USVString(input);
+      const inputRequest = (typeof input === 'object' && input !== null && reqState.get(input)) || null;
+      // USVString: the URL parser makes the string scalar values itself.
+      const inputURL = inputRequest ? null : typeof input === 'string' ? input : idl.DOMString(input);
       const o = convertRequestInit(init);
       let request; // 1.
       let fallbackMode = null; // 2.
@@ -1167,18 +1090,20 @@
       let signal = null; // 4.
       if (inputRequest === null) { // 5. input is a string.
         const parsed = parseURL(inputURL, baseURL);
-        if (parsed === null) throw new TypeError(`${what}: Failed to parse URL from ${inputURL}`);
-        if (parsed.credentials) throw new TypeError(`${what}: Request cannot be constructed from a URL that includes credentials: ${inputURL}`);
-        request = newInnerRequest(parsed.href);
+        if (parsed === null) throw new TypeError(`${what}: Failed to parse URL from ${idl.USVString(inputURL)}`);
+        if (parsed[2]) throw new TypeError(`${what}: Request cannot be constructed from a URL that includes credentials: ${idl.USVString(inputURL)}`);
+        // 12. A new request (nobody else has this one: no copy needed).
+        request = newInnerRequest(parsed[0], []);
         fallbackMode = 'cors';
       } else { // 6. input is a Request.
-        request = inputRequest.req;
         signal = reqSignal(inputRequest);
+        // 12. A new request copying input's.
+        request = copyInnerRequest(inputRequest.req);
+        request.list = inputRequest.req.list.slice();
+        request.body = null;
       }
       // 10. window may only be null.
       if (o.window !== undefined && o.window !== null) throw new TypeError(`${what}: The 'window' member of RequestInit must be null`);
-      // 12. A new request copying input's.
-      request = Object.assign({}, request, { list: copyList(request.list), body: null });
       if (!o.empty) { // 13.
         if (request.mode === 'navigate') request.mode = 'same-origin';
         request.reloadNavigation = false;
@@ -1191,8 +1116,8 @@
         else {
           const parsed = parseURL(o.referrer, baseURL);
           if (parsed === null) throw new TypeError(`${what}: Referrer '${o.referrer}' is not a valid URL.`);
-          if (parsed.href === 'about:client' || parsed.origin !== env.origin) request.referrer = 'client';
-          else request.referrer = parsed.href;
+          if (parsed[0] === 'about:client' || parsed[1] !== env.origin) request.referrer = 'client';
+          else request.referrer = parsed[0];
         }
       }
       if (o.referrerPolicy !== undefined) request.referrerPolicy = o.referrerPolicy; // 15.
@@ -1218,17 +1143,22 @@
       if (o.signal !== undefined) signal = o.signal; // 26.
       if (o.priority !== undefined) request.priority = o.priority; // 27.
       // 28-31. this's request, signal (dependent on input's or init's) and headers.
-      const state = { req: request, h: null, guard: 'request', headers: null, signal: signal ? createDependentSignal([signal]) : null };
+      const state = { __proto__: requestStateDefaults, req: request, list: request.list };
+      if (signal) state.signal = createDependentSignal([signal]);
       reqState.set(this, state);
-      const hst = reqH(state);
       if (request.mode === 'no-cors') { // 32.
         if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw new TypeError(`${what}: '${request.method}' is unsupported in no-cors mode.`);
-        hst.guard = 'request-no-cors';
+        state.guard = 'request-no-cors';
       }
       if (!o.empty) { // 33. Refill this's headers through the guard.
-        const pairs = o.headers !== undefined ? o.headers : request.list.map((e) => [e[0], e[2]]);
-        hst.list.length = 0;
-        fillHeaders(hst, pairs, 'append');
+        let pairs = o.headers;
+        const list = request.list;
+        if (pairs === undefined) {
+          pairs = [];
+          for (let i = 0; i < list.length; i += 3) pairs.push(list[i], list[i + 2]);
+        }
+        list.length = 0;
+        fillHeaders(state, pairs, 'append');
       }
       const inputBody = inputRequest ? inputRequest.req.body : null; // 34.
       if (((o.body !== undefined && o.body !== null) || inputBody !== null) && (request.method === 'GET' || request.method === 'HEAD')) { // 35.
@@ -1238,7 +1168,7 @@
       if (o.body !== undefined && o.body !== null) { // 37.
         const bt = extractBody(o.body, request.keepalive);
         initBody = bt.body;
-        if (bt.type !== null && !listContains(hst.list, 'content-type')) headersAppend(hst, 'Content-Type', bt.type, 'append');
+        if (bt.type !== null && !listContains(request.list, 'content-type')) headersAppend(state, 'Content-Type', bt.type, 'append');
       }
       const inputOrInitBody = initBody !== null ? initBody : inputBody; // 38.
       if (inputOrInitBody !== null && inputOrInitBody.source === null) { // 39. A stream body.
@@ -1256,7 +1186,7 @@
     }
     get method() { return reqs(this).req.method; }
     get url() { return reqs(this).req.url; }
-    get headers() { const s = reqs(this); if (s.headers === null) s.headers = wrapHeaders(reqH(s)); return s.headers; }
+    get headers() { const s = reqs(this); if (s.headers === null) s.headers = wrapHeaders(s); return s.headers; }
     get destination() { return reqs(this).req.destination; }
     get referrer() {
       const r = reqs(this).req.referrer;
@@ -1277,24 +1207,35 @@
       const s = reqs(this);
       if (isUnusable(s.req.body)) throw new TypeError("Failed to execute 'clone' on 'Request': Request body is already used"); // 1.
       const c = cloneInnerRequest(s.req); // 2.
-      return makeRequestObject(c, reqH(s).guard, createDependentSignal([reqSignal(s)])); // 3-5.
+      return makeRequestObject(c, s.guard, createDependentSignal([reqSignal(s)])); // 3-5.
     }
   }
   installBody(Request, 'Request', (r) => reqs(r).req.body, (r) => reqs(r).req.list);
   expose(Request, 'Request');
 
   // ---- Response (Fetch §5.5) -----------------------------------------------------
-  // state: { type, status, statusText, h (headers state), headers (the
-  // Headers object, made on first use), urlList, body, redirected,
-  // corsExposed, internal } where internal (for filtered responses) is the
-  // internal response { status, statusText, h, urlList, body }.
+  // state: { type, status, statusText, list, guard, sorted (it is the
+  // headers state of its Headers), headers (the Headers object, made on
+  // first use), urlList, body, redirected, corsExposed, internal } where
+  // internal (for filtered responses but basic and cors ones) is the
+  // internal response { status, statusText, list, full, urlList, body }.
+  // A basic or cors response's internal response is the state itself with
+  // the unfiltered list full. The defaults are on the prototype (objects
+  // with few own properties are much cheaper to make); urlList is never
+  // changed, only replaced.
   const resState = new WeakMap();
   function ress(r) { const s = resState.get(r); if (!s) throw new TypeError('Illegal invocation'); return s; }
-  function newResponseState(guard) {
-    return { type: 'default', status: 200, statusText: '', h: newHeaderState([], guard), headers: null, urlList: [], body: null, redirected: false, corsExposed: null, internal: null };
-  }
+  // (Not frozen: an inherited read-only property could not be assigned.)
+  const responseDefaults = {
+    type: 'default', status: 200, statusText: '', list: null, guard: 'response', sorted: null, full: Object.freeze([]), filter: '', exposed: null,
+    headers: null, urlList: Object.freeze([]), body: null, redirected: false, corsExposed: null, internal: null,
+  };
+  // Responses made from Go: immutable headers, built on first use.
+  const goResponseDefaults = { __proto__: responseDefaults, guard: 'immutable' };
   function makeResponseObject(st) { const r = Object.create(Response.prototype); resState.set(r, st); return r; }
+  const defaultResponseInit = Object.freeze({ headers: undefined, status: 200, statusText: '' });
   function convertResponseInit(init, what) {
+    if (init === undefined || init === null) return defaultResponseInit;
     const d = idl.dictionary(init, what);
     const o = { headers: undefined, status: 200, statusText: '' };
     if (d.headers !== undefined) o.headers = convertHeadersInit(d.headers, what);
@@ -1306,25 +1247,25 @@
   function initializeResponse(st, init, bt, what) {
     if (init.status < 200 || init.status > 599) throw new RangeError(`${what}: The status provided (${init.status}) is outside the range [200, 599].`); // 1.
     if (init.statusText !== '' && !/^[\t\x20-\x7E\x80-\xFF]*$/.test(init.statusText)) throw new TypeError(`${what}: Invalid statusText`); // 2.
-    st.status = init.status; // 3.
-    st.statusText = init.statusText; // 4.
-    const hst = st.h;
-    if (init.headers !== undefined) fillHeaders(hst, init.headers, 'append'); // 5.
+    if (init.status !== 200) st.status = init.status; // 3.
+    if (init.statusText !== '') st.statusText = init.statusText; // 4.
+    if (init.headers !== undefined) fillHeaders(st, init.headers, 'append'); // 5.
     if (bt !== null) { // 6.
       if (nullBodyStatus(st.status)) throw new TypeError(`${what}: Response with null body status cannot have body`);
       st.body = bt.body;
-      if (bt.type !== null && !listContains(hst.list, 'content-type')) listAppend(hst.list, 'Content-Type', bt.type);
+      if (bt.type !== null && !listContains(hlist(st), 'content-type')) { listAppend(st.list, 'Content-Type', 'content-type', bt.type); st.sorted = null; }
     }
   }
   // Fetch "clone a response" (a filtered one keeps its filter).
   function cloneResponseState(st) {
-    const c = Object.assign({}, st);
-    c.urlList = st.urlList.slice();
-    c.h = st.h.list === null ? Object.assign({}, st.h) : newHeaderState(copyList(st.h.list), st.h.guard);
+    const c = Object.assign({ __proto__: Object.getPrototypeOf(st) }, st);
+    c.sorted = null;
     c.headers = null;
-    if (st.internal) { // its headers state is never changed: shared
+    if (st.list !== null) c.list = st.list.slice(); // else it shares full (never changed)
+    if (st.internal) { // its header list is never changed: shared
       const ib = cloneBody(st.internal.body);
-      c.internal = Object.assign({}, st.internal, { urlList: st.internal.urlList.slice(), body: ib });
+      c.internal = Object.assign({ __proto__: Object.getPrototypeOf(st.internal) }, st.internal);
+      c.internal.body = ib;
       c.body = st.body !== null ? ib : null;
     } else {
       c.body = cloneBody(st.body);
@@ -1335,16 +1276,14 @@
     constructor(body = null, init = undefined) {
       const what = "Failed to construct 'Response'";
       const b = body === null || body === undefined ? null : convertBodyInit(body);
-      const i = convertResponseInit(init, what);
-      const st = newResponseState('response'); // 1-2.
+      const i = init === undefined ? defaultResponseInit : convertResponseInit(init, what);
+      const st = { __proto__: responseDefaults }; // 1-2. (guard "response"; the list is made on first use)
       resState.set(this, st);
       const bt = b === null ? null : extractBody(b, false); // 3-4.
       initializeResponse(st, i, bt, what); // 5.
     }
     static error() {
-      const st = newResponseState('immutable');
-      st.type = 'error'; st.status = 0;
-      return makeResponseObject(st);
+      return makeResponseObject({ __proto__: responseDefaults, list: [], guard: 'immutable', type: 'error', status: 0 });
     }
     static redirect(url, status = 302) {
       const what = "Failed to execute 'redirect' on 'Response'";
@@ -1354,9 +1293,9 @@
       const parsed = parseURL(url, env.baseURL); // 1.
       if (parsed === null) throw new TypeError(`${what}: Failed to parse URL from ${url}`); // 2.
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`${what}: Invalid status code`); // 3.
-      const st = newResponseState('immutable'); // 4.
+      const st = { __proto__: responseDefaults, list: [], guard: 'immutable' }; // 4.
       st.status = status; // 5.
-      listAppend(st.h.list, 'Location', parsed.href); // 6-7.
+      listAppend(st.list, 'Location', 'location', parsed[0]); // 6-7.
       return makeResponseObject(st);
     }
     static json(data, init = undefined) {
@@ -1365,7 +1304,7 @@
       const i = convertResponseInit(init, what);
       const s = JSON.stringify(data); // 1. Serialize a JavaScript value to JSON bytes.
       if (s === undefined) throw new TypeError(`${what}: The data is not JSON serializable`);
-      const st = newResponseState('response'); // 3.
+      const st = { __proto__: responseDefaults }; // 3.
       initializeResponse(st, i, { body: bodyFromBytes(encode(s)), type: 'application/json' }, what); // 2, 4.
       return makeResponseObject(st);
     }
@@ -1381,28 +1320,26 @@
     get status() { return ress(this).status; }
     get ok() { const s = ress(this).status; return s >= 200 && s <= 299; }
     get statusText() { return ress(this).statusText; }
-    get headers() { const st = ress(this); if (st.headers === null) st.headers = wrapHeaders(st.h); return st.headers; }
+    get headers() { const st = ress(this); if (st.headers === null) st.headers = wrapHeaders(st); return st.headers; }
     clone() {
       const st = ress(this);
       if (isUnusable(st.body) || (st.internal && isUnusable(st.internal.body))) throw new TypeError("Failed to execute 'clone' on 'Response': Response body is already used"); // 1.
       return makeResponseObject(cloneResponseState(st)); // 2-3.
     }
   }
-  installBody(Response, 'Response', (r) => ress(r).body, (r) => hlist(ress(r).h));
+  installBody(Response, 'Response', (r) => ress(r).body, (r) => hlist(ress(r)));
   expose(Response, 'Response');
 
   // ---- fetch() (Fetch §5.6) --------------------------------------------------------
   function referrerString(r) { return r === 'no-referrer' ? '' : r === 'client' ? 'about:client' : r; }
   // The request as Go reads it (see requestData in fetch.go).
   function requestData(q, consume, bytes) {
-    const flat = [];
-    for (let i = 0; i < q.list.length; i++) flat.push(q.list[i][0], q.list[i][2]);
     let b = null;
     if (q.body !== null) {
       b = bytes !== undefined ? bytes : bodyBytesNow(q.body, consume);
       if (b === undefined) return undefined;
     }
-    return [q.method, q.url, flat, b, q.mode, q.credentials, q.cache, q.redirect, q.destination,
+    return [q.method, q.url, q.list, b, q.mode, q.credentials, q.cache, q.redirect, q.destination,
       referrerString(q.referrer), q.referrerPolicy, q.integrity, q.keepalive];
   }
   // Fetch "abort the fetch() call".
@@ -1466,48 +1403,41 @@
   Object.defineProperty(global, 'fetch', { value: fetch, writable: true, enumerable: true, configurable: true });
 
   // ---- Go interop (fetch.go) ---------------------------------------------------------
-  const flatToList = (flat) => {
-    const list = [];
-    for (let i = 0; i < flat.length; i += 2) list.push([flat[i], flat[i].toLowerCase(), flat[i + 1]]);
-    return list;
-  };
   // A Response for a Go response (internal response data, its type naming
   // the filter): basic, cors, opaque, opaqueredirect, error or default.
-  // Header lists are built from the flat [name, value, …] array on first use.
-  function responseFromGo(type, status, statusText, flat, body, urlList, redirected, exposed) {
+  // list is the header list [name, lowercased name, value, …]; the
+  // filtered list is built from it on first use.
+  function responseFromGo(type, status, statusText, list, body, urlList, redirected, exposed) {
     const b = body === null ? null : bodyFromBytes(new Uint8Array(body));
-    const st = newResponseState('immutable');
-    st.type = type;
-    st.redirected = redirected;
-    const filtered = type !== 'default';
-    const internal = filtered ? { status, statusText, h: { list: null, flat, guard: 'immutable' }, urlList, body: b } : null;
+    const st = { __proto__: goResponseDefaults, type };
+    if (redirected) st.redirected = true;
     switch (type) {
       case 'basic': // Headers less Set-Cookie and Set-Cookie2.
       case 'cors': // Headers less all but the CORS-safelisted and exposed names.
-        st.h.list = null;
-        st.h.flat = flat;
-        st.h.filter = type;
+        st.full = list;
+        st.filter = type;
         if (type === 'cors') {
           st.corsExposed = exposed;
-          st.h.exposed = nameSet((exposed || []).map((n) => n.toLowerCase()));
+          const names = exposed || [], lower = [];
+          for (let i = 0; i < names.length; i++) lower.push(names[i].toLowerCase());
+          st.exposed = nameSet(lower);
         }
-        st.status = status; st.statusText = statusText; st.urlList = urlList; st.body = b;
-        break;
+        if (status !== 200) st.status = status;
+        st.statusText = statusText; st.urlList = urlList; st.body = b;
+        break; // the internal response: this state, with the full list
       case 'opaque': // Status 0, no headers, no body, an empty URL list.
-        st.status = 0;
-        break;
       case 'opaqueredirect': // Status 0, no headers, no body.
-        st.status = 0; st.urlList = urlList;
-        break;
       case 'error':
+        st.list = [];
         st.status = 0;
+        if (type === 'opaqueredirect') st.urlList = urlList;
+        st.internal = { __proto__: goResponseDefaults, status, statusText, full: list, urlList, body: b };
         break;
       default:
-        st.h.list = null;
-        st.h.flat = flat;
-        st.status = status; st.statusText = statusText; st.urlList = urlList; st.body = b;
+        st.full = list;
+        if (status !== 200) st.status = status;
+        st.statusText = statusText; st.urlList = urlList; st.body = b;
     }
-    st.internal = internal;
     return makeResponseObject(st);
   }
   // The response as Go reads it: the internal response of a filtered one.
@@ -1520,14 +1450,22 @@
       b = bytes !== undefined ? bytes : bodyBytesNow(inner.body, consume);
       if (b === undefined) return undefined;
     }
-    return [st.type, inner.status, inner.statusText, flatOf(inner.h), b, inner.urlList, st.redirected || inner.urlList.length > 1, st.corsExposed];
+    return [st.type, inner.status, inner.statusText, inner.filter ? inner.full : listOf(inner), b, inner.urlList, st.redirected || inner.urlList.length > 1, st.corsExposed];
   }
-  function requestFromGo(d) {
-    const q = newInnerRequest(d[1]);
-    q.method = d[0]; q.list = flatToList(d[2]); q.body = d[3] === null ? null : bodyFromBytes(new Uint8Array(d[3]));
-    q.mode = d[4]; q.credentials = d[5]; q.cache = d[6]; q.redirect = d[7]; q.destination = d[8];
-    q.referrer = d[9] === '' ? 'no-referrer' : (d[9] === 'about:client' || d[9] === 'client') ? 'client' : d[9];
-    q.referrerPolicy = d[10]; q.integrity = d[11]; q.keepalive = d[12]; q.reloadNavigation = d[13]; q.historyNavigation = d[14];
+  function requestFromGo(method, url, list, body, mode, credentials, cache, redirect, destination, referrer, referrerPolicy, integrity, keepalive) {
+    const q = newInnerRequest(url, list);
+    if (method !== 'GET') q.method = method;
+    if (body !== null) q.body = bodyFromBytes(new Uint8Array(body));
+    if (mode !== 'no-cors') q.mode = mode;
+    if (credentials !== 'same-origin') q.credentials = credentials;
+    if (cache !== 'default') q.cache = cache;
+    if (redirect !== 'follow') q.redirect = redirect;
+    if (destination !== '') q.destination = destination;
+    if (referrer === '') q.referrer = 'no-referrer';
+    else if (referrer !== 'about:client' && referrer !== 'client') q.referrer = referrer;
+    if (referrerPolicy !== '') q.referrerPolicy = referrerPolicy;
+    if (integrity !== '') q.integrity = integrity;
+    if (keepalive) q.keepalive = true;
     return makeRequestObject(q, 'immutable', null);
   }
   const bodyOf = (v) => {
@@ -1543,12 +1481,15 @@
     isResponse: (v) => resState.has(v),
     makeResponse: responseFromGo,
     makeRequest: requestFromGo,
+    // requestData and responseData return null for v of another kind.
     requestData: (v, consume) => {
-      const q = reqState.get(v).req;
+      const s = reqState.get(v);
+      if (s === undefined) return null;
+      const q = s.req;
       if (consume && isUnusable(q.body)) throw new TypeError('Request body is already used');
       return requestData(q, consume);
     },
-    responseData,
+    responseData: (v, consume) => (resState.has(v) ? responseData(v, consume) : null),
     // Reads a stream body to its end, then returns the data (consumed).
     bufferedData: (v) => {
       const isReq = reqState.has(v);
