@@ -13,11 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/grafana/sobek"
 
 	"github.com/swhost/swhost"
 	"github.com/swhost/swhost/internal/origins"
@@ -29,10 +32,14 @@ import (
 //
 //	go test -run '^$' -bench IndexWorkload -benchtime 3x .
 //
-// swhost runs with a data directory: every resolved add and delete is
-// committed to SQLite (WAL, synchronous=FULL) first. Chromium starts with a
-// fresh profile for each iteration. The Chromium half is skipped when
-// chromium is not installed, except under CI=true, where it must run.
+// swhost runs with a data directory, as `swhost serve` does (its GC setting
+// included), in both durability modes: "swhost" (the default, process: a
+// resolved add or delete is in the content index journal, a write(2), so it
+// survives kill -9) and "swhost-full" (--durability full: the journal is
+// fsynced before the promise resolves, so it survives power loss too).
+// Chromium starts with a fresh profile for each iteration. The Chromium half
+// is skipped when chromium is not installed, except under CI=true, where it
+// must run.
 
 // indexFigures are the workload's timings in milliseconds.
 type indexFigures struct {
@@ -130,31 +137,49 @@ func (f *indexFigures) report(b *testing.B, n int) {
 }
 
 func BenchmarkIndexWorkload(b *testing.B) {
-	b.Run("swhost", func(b *testing.B) {
-		site := newBenchSite(b)
-		var sum indexFigures
-		for i := 0; i < b.N; i++ {
-			cfg := swhost.Config{
-				DataDir:     b.TempDir(),
-				Origins:     []origins.Mapping{{Origin: "https://bench.example", Upstream: site.srv.URL}},
-				IndexLimits: limitsUnbounded(),
-				Logger:      quietLogger(),
+	for _, mode := range []struct{ name, durability string }{{"swhost", "process"}, {"swhost-full", "full"}} {
+		b.Run(mode.name, func(b *testing.B) {
+			site := newBenchSite(b)
+			var sum indexFigures
+			if os.Getenv("GOGC") == "" {
+				// As swhost serve runs (internal/cli/serve.go).
+				defer debug.SetGCPercent(debug.SetGCPercent(400))
 			}
-			h, err := swhost.New(context.Background(), cfg)
-			if err != nil {
-				b.Fatal(err)
+			if p := os.Getenv("SWHOST_BENCH_JSPROFILE"); p != "" {
+				// A profile of the JavaScript (sobek's sampling profiler).
+				f, err := os.Create(p + "-" + mode.name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := sobek.StartProfile(f); err != nil {
+					b.Fatal(err)
+				}
+				defer func() { sobek.StopProfile(); f.Close() }()
 			}
-			page, err := h.OpenPage(context.Background(), "https://bench.example/")
-			if err != nil {
-				b.Fatal(err)
+			for i := 0; i < b.N; i++ {
+				cfg := swhost.Config{
+					DataDir:     b.TempDir(),
+					Durability:  mode.durability,
+					Origins:     []origins.Mapping{{Origin: "https://bench.example", Upstream: site.srv.URL}},
+					IndexLimits: limitsUnbounded(),
+					Logger:      quietLogger(),
+				}
+				h, err := swhost.New(context.Background(), cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				page, err := h.OpenPage(context.Background(), "https://bench.example/")
+				if err != nil {
+					b.Fatal(err)
+				}
+				f := site.wait(b, 5*time.Minute)
+				sum.add(f)
+				page.Close()
+				h.Close()
 			}
-			f := site.wait(b, 5*time.Minute)
-			sum.add(f)
-			page.Close()
-			h.Close()
-		}
-		sum.report(b, b.N)
-	})
+			sum.report(b, b.N)
+		})
+	}
 	b.Run("chromium", func(b *testing.B) {
 		bin := chromiumPath()
 		if bin == "" {

@@ -499,6 +499,16 @@ self.addEventListener('fetch', (e) => e.respondWith(caches.match(e.request)));`}
 					b.Fatal(err)
 				}
 			}
+			if p := os.Getenv("SWHOST_BENCH_JSPROFILE"); p != "" {
+				f, err := os.Create(p + "-" + hd.name + ".prof")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := sobek.StartProfile(f); err != nil {
+					b.Fatal(err)
+				}
+				defer func() { sobek.StopProfile(); f.Close() }()
+			}
 			b.ResetTimer()
 			for range b.N {
 				resp, err := h.Core().DispatchFetch(ctx, w, req())

@@ -32,6 +32,7 @@ func TestIndexBadInput(t *testing.T) {
 		{"id undefined", `idx.add({ ...d, id: undefined })`, "TypeError: Failed to execute 'add' on 'ContentIndex': required member id is undefined."},
 		{"id empty", `idx.add({ ...d, id: '' })`, "TypeError: ContentDescription.id must not be empty"},
 		{"id a Symbol", `idx.add({ ...d, id: Symbol('s') })`, "TypeError: Cannot convert a Symbol value to a string"},
+		{"id whose toPrimitive gives a Symbol", `idx.add({ ...d, id: { [Symbol.toPrimitive]() { return Symbol('p') } } })`, "TypeError: Cannot convert a Symbol value to a string"},
 		{"id whose toString throws", `idx.add({ ...d, id: { toString() { throw new SyntaxError('tostring') } } })`, "SyntaxError: tostring"},
 		{"id huge", `idx.add({ ...d, id: ` + huge(1025) + ` })`, "QuotaExceededError: ContentDescription.id is 1025 bytes long; the limit is 1024"},
 		// title
@@ -55,6 +56,10 @@ func TestIndexBadInput(t *testing.T) {
 		{"icons an object", `idx.add({ ...d, icons: { src: '/icons/tiny.png' } })`, "TypeError: "},
 		{"icons null", `idx.add({ ...d, icons: null })`, "TypeError: "},
 		{"icon a number", `idx.add({ ...d, icons: [5] })`, "TypeError: "},
+		{"icons an iterable that throws", `idx.add({ ...d, icons: { [Symbol.iterator]() { throw new RangeError('iter') } } })`, "RangeError: iter"},
+		// An array's own iteration is honoured (it yields a number here).
+		{"icons an array with its own iterator", `(() => { const a = [{ src: '/icons/tiny.png' }]; a[Symbol.iterator] = function* () { yield 5; }; return idx.add({ ...d, icons: a }); })()`, "TypeError: Failed to execute 'add' on 'ContentIndex': ImageResource is not of type 'dictionary'."},
+		{"icon a getter that throws", `idx.add({ ...d, icons: [Object.defineProperty({}, 'src', { get() { throw new EvalError('src') } })] })`, "EvalError: src"},
 		{"icon without src", `idx.add({ ...d, icons: [{ sizes: '1x1' }] })`, "TypeError: Failed to execute 'add' on 'ContentIndex': required member src is undefined."},
 		{"icon src a Symbol", `idx.add({ ...d, icons: [{ src: Symbol() }] })`, "TypeError: Cannot convert a Symbol value to a string"},
 		{"icon src empty (the page itself, not an image)", `idx.add({ ...d, icons: [{ src: '' }] })`, "TypeError: ContentDescription.icons[0] ("},

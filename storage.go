@@ -16,14 +16,19 @@ import (
 
 // The adapters below connect the feature packages' narrow persistence
 // interfaces to the SQLite store. Each writes in one transaction, which
-// commits durably (WAL, synchronous=FULL, group commit) before it returns.
+// commits (WAL, group commit; fsynced with Config.Durability "full") before
+// it returns. Content index changes go through contentindex.Journal first.
 
 // openStore opens the SQLite store under cfg.DataDir, or an in-memory one.
 func openStore(ctx context.Context, cfg Config) (*store.Store, error) {
+	durability, err := store.ParseDurability(cfg.Durability)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.DataDir == "" {
 		return store.OpenMemoryWith(store.Options{Logger: cfg.Logger})
 	}
-	st, err := store.Open(ctx, cfg.DataDir, store.Options{Logger: cfg.Logger})
+	st, err := store.Open(ctx, cfg.DataDir, store.Options{Logger: cfg.Logger, Durability: durability})
 	if err != nil {
 		return nil, fmt.Errorf("opening data directory %s: %w", cfg.DataDir, err)
 	}
@@ -179,34 +184,78 @@ func (a ciStore) LoadEntries(ctx context.Context) ([]contentindex.Record, error)
 }
 
 func (a ciStore) Apply(ctx context.Context, batch []contentindex.Mutation) error {
+	return a.st.Update(ctx, func(tx *store.Tx) error { return applyCI(tx, batch, nil) })
+}
+
+// The journal's mark: the last journal record the store has applied.
+const ciMarkNS, ciMarkKey = "contentindex", "journal-mark"
+
+// ApplyMarked applies journaled batches and sets the mark in one commit; a
+// put for a registration removed since it was journaled is dropped.
+func (a ciStore) ApplyMarked(ctx context.Context, batches [][]contentindex.Mutation, mark uint64) error {
 	return a.st.Update(ctx, func(tx *store.Tx) error {
-		for _, m := range batch {
-			regID, err := parseRegID(m.RegID)
-			if err != nil {
-				return err
-			}
-			if m.Put == nil {
-				if _, err := tx.DeleteContentEntry(regID, m.ID); err != nil {
-					return err
-				}
-				continue
-			}
-			desc, err := json.Marshal(m.Put.Description)
-			if err != nil {
-				return err
-			}
-			e := store.ContentEntry{RegistrationID: regID, ID: m.ID, Description: string(desc), LaunchURL: m.Put.LaunchURL,
-				Category: m.Put.Description.Category}
-			for _, ic := range m.Put.Icons {
-				e.Icons = append(e.Icons, store.Icon{Src: ic.URL, Sizes: ic.Resource.Sizes, Type: ic.Resource.Type, Label: ic.Resource.Label,
-					MIME: ic.ContentType, Body: ic.Data})
-			}
-			if err := tx.PutContentEntry(e); err != nil {
+		exists := map[int64]bool{}
+		for _, b := range batches {
+			if err := applyCI(tx, b, exists); err != nil {
 				return err
 			}
 		}
-		return nil
+		return tx.KVPut(ciMarkNS, ciMarkKey, []byte(strconv.FormatUint(mark, 10)))
 	})
+}
+
+func (a ciStore) Mark(ctx context.Context) (uint64, error) {
+	v, err := a.st.KVGet(ctx, ciMarkNS, ciMarkKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(string(v), 10, 64)
+}
+
+// applyCI applies one batch in tx. With exists (a cache of registration
+// lookups), puts for registrations the store no longer has are skipped.
+func applyCI(tx *store.Tx, batch []contentindex.Mutation, exists map[int64]bool) error {
+	for _, m := range batch {
+		regID, err := parseRegID(m.RegID)
+		if err != nil {
+			return err
+		}
+		if m.Put == nil {
+			if _, err := tx.DeleteContentEntry(regID, m.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		if exists != nil {
+			ok, known := exists[regID]
+			if !known {
+				if ok, err = tx.RegistrationExists(regID); err != nil {
+					return err
+				}
+				exists[regID] = ok
+			}
+			if !ok {
+				continue
+			}
+		}
+		desc, err := json.Marshal(m.Put.Description)
+		if err != nil {
+			return err
+		}
+		e := store.ContentEntry{RegistrationID: regID, ID: m.ID, Description: string(desc), LaunchURL: m.Put.LaunchURL,
+			Category: m.Put.Description.Category}
+		for _, ic := range m.Put.Icons {
+			e.Icons = append(e.Icons, store.Icon{Src: ic.URL, Sizes: ic.Resource.Sizes, Type: ic.Resource.Type, Label: ic.Resource.Label,
+				MIME: ic.ContentType, Body: ic.Data})
+		}
+		if err := tx.PutContentEntry(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a ciStore) LoadIcon(ctx context.Context, regID, id string, i int) ([]byte, error) {

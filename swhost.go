@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -32,6 +33,11 @@ type Config struct {
 	// DataDir holds the SQLite database and large bodies. Empty means state
 	// lives in memory and is lost on Close.
 	DataDir string
+	// Durability is what a resolved write (cache.put, index.add, register,
+	// ...) survives: "process" (default: the end of the process, kill -9
+	// included; writes are in the operating system's hands, as browsers
+	// treat site storage) or "full" (also power loss: an fsync per commit).
+	Durability string
 	// Origins maps origins to directories or upstream servers.
 	Origins []origins.Mapping
 	// Transport reaches everything not in Origins (http.DefaultTransport
@@ -133,6 +139,20 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	h.store = st
 	h.closers = append(h.closers, st.Close)
 	h.caches = cachestorage.New(st)
+	// Content index changes are journaled (a file append) and applied to
+	// the database in the background, many per commit.
+	durability, _ := store.ParseDurability(cfg.Durability) // checked by openStore
+	journal, err := contentindex.OpenJournal(ctx, filepath.Join(st.Dir(), "contentindex.journal"), ciStore{st},
+		contentindex.JournalOptions{Sync: durability == store.DurabilityFull, Logger: cfg.Logger})
+	if err != nil {
+		_ = h.closeAll()
+		return nil, err
+	}
+	h.closers = append(h.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return journal.Close(ctx)
+	})
 	icons := contentindex.IconsFetch
 	if cfg.IndexIcons != "" {
 		if icons, err = contentindex.ParseIconMode(cfg.IndexIcons); err != nil {
@@ -145,7 +165,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		deleteCap = DefaultContentDeleteTimeout
 	}
 	h.index, err = contentindex.New(ctx, contentindex.Options{
-		Store:                ciStore{st},
+		Store:                journal,
+		InlineApply:          durability == store.DurabilityProcess,
 		Limits:               cfg.IndexLimits,
 		Policy:               cfg.IndexPolicy,
 		Icons:                icons,

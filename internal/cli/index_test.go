@@ -390,10 +390,12 @@ func TestIndexUsage(t *testing.T) {
 }
 
 // Issue 4, point 4: an entry whose add() resolved survives kill -9. The
-// host runs as a child process whose worker adds entries (with icons) four
-// at a time and reports each resolved add; the test kills it with SIGKILL
-// mid-stream, then opens the data directory again: every reported entry is
-// there, with its icon.
+// host runs as a child process whose worker adds entries four at a time and
+// reports each resolved add; the test kills it with SIGKILL mid-stream, then
+// opens the data directory again: every reported entry is there, with its
+// icon. Adds with icons are prepared on goroutines; adds without are applied
+// on the worker's loop and journaled (contentindex.Journal): both paths, in
+// both durability modes.
 func TestIndexKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the swhost binary")
@@ -403,21 +405,41 @@ func TestIndexKill9(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	for _, tc := range []struct {
+		name       string
+		icons      bool
+		durability string
+	}{
+		{"icons", true, "process"},
+		{"no-icons", false, "process"},
+		{"no-icons-full", false, "full"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { indexKill9(t, bin, tc.icons, tc.durability) })
+	}
+}
+
+func indexKill9(t *testing.T, bin string, icons bool, durability string) {
 	up := newUpstream(t, filepath.Join("..", "..", "testdata", "contentindex", "site"))
 	var mu sync.Mutex
 	resolved := map[string]bool{}
 	enough := make(chan struct{})
+	want := 300
+	page := "/kill.html"
+	if !icons {
+		want = 1000
+		page += "?icons=0"
+	}
 	up.handle("/resolved", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		resolved[r.URL.Query().Get("id")] = true
-		if len(resolved) == 300 {
+		if len(resolved) == want {
 			close(enough)
 		}
 		mu.Unlock()
 	})
 	dir := t.TempDir()
 	const origin = "https://ci.example"
-	cmd := exec.Command(bin, "serve", "--data", dir, "--listen", "127.0.0.1:0", "--origin", origin+"="+up.srv.URL, "--open", origin+"/kill.html")
+	cmd := exec.Command(bin, "serve", "--data", dir, "--durability", durability, "--listen", "127.0.0.1:0", "--origin", origin+"="+up.srv.URL, "--open", origin+page)
 	stdout, _ := cmd.StdoutPipe()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -438,7 +460,7 @@ func TestIndexKill9(t *testing.T) {
 		t.Fatalf("the host exited: %s", stderr.String())
 	case <-time.After(2 * time.Minute):
 		cmd.Process.Kill()
-		t.Fatalf("fewer than 300 adds resolved; stderr: %s", stderr.String())
+		t.Fatalf("fewer than %d adds resolved; stderr: %s", want, stderr.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -450,6 +472,7 @@ func TestIndexKill9(t *testing.T) {
 		reported = append(reported, id)
 	}
 	mu.Unlock()
+	journal, _ := os.Stat(filepath.Join(dir, "contentindex.journal"))
 
 	// The host is gone; the CLI opens the directory itself (its api-addr
 	// answers no more).
@@ -461,20 +484,30 @@ func TestIndexKill9(t *testing.T) {
 	for _, e := range list {
 		have[e.Description.ID] = e
 	}
+	wantIcons := 0
+	if icons {
+		wantIcons = 1
+	}
 	for _, id := range reported {
 		e, ok := have[id]
 		if !ok {
 			t.Fatalf("entry %s resolved before the kill but is gone (%d reported, %d stored)", id, len(reported), len(list))
 		}
-		if len(e.Icons) != 1 || e.Icons[0].ContentType != "image/png" {
-			t.Fatalf("entry %s lost its icon: %+v", id, e.Icons)
+		if len(e.Icons) != wantIcons || (icons && e.Icons[0].ContentType != "image/png") {
+			t.Fatalf("entry %s: icons %+v", id, e.Icons)
 		}
 	}
-	h := openHost(t, dir, origins.Mapping{Origin: origin, Upstream: up.srv.URL})
-	defer h.Close()
-	ic, err := h.Index().Icon(context.Background(), list[0].RegID, reported[0], 0)
-	if err != nil || len(ic.Data) == 0 {
-		t.Fatalf("icon data of %s: %v", reported[0], err)
+	if icons {
+		h := openHost(t, dir, origins.Mapping{Origin: origin, Upstream: up.srv.URL})
+		defer h.Close()
+		ic, err := h.Index().Icon(context.Background(), list[0].RegID, reported[0], 0)
+		if err != nil || len(ic.Data) == 0 {
+			t.Fatalf("icon data of %s: %v", reported[0], err)
+		}
 	}
-	t.Logf("%d adds resolved before kill -9, %d entries stored", len(reported), len(list))
+	var jsize int64
+	if journal != nil {
+		jsize = journal.Size()
+	}
+	t.Logf("%d adds resolved before kill -9, %d entries stored; the journal held %d bytes at the kill", len(reported), len(list), jsize)
 }

@@ -22,6 +22,7 @@ type hostFlags struct {
 	grants    stringList
 	grantMode string
 	data      string
+	durable   string
 	cpuBudget time.Duration
 	idle      time.Duration
 	verbose   bool
@@ -31,6 +32,7 @@ type hostFlags struct {
 func (h *hostFlags) register(fs *flag.FlagSet, dataDefault string) {
 	fs.Var(&h.origins, "origin", "map `ORIGIN=DIR|URL` (repeatable), e.g. https://news.example=./examples/news")
 	fs.StringVar(&h.data, "data", dataDefault, "directory of the host's database (empty: in memory)")
+	fs.StringVar(&h.durable, "durability", "process", "what a resolved write survives: process (the end of the process, kill -9 included) or full (also power loss: an fsync per commit)")
 	fs.Var(&h.grants, "grant", "allow `ORIGIN=SCRIPTURL`: pages of ORIGIN may discover the published worker SCRIPTURL (repeatable)")
 	fs.StringVar(&h.grantMode, "grants", "deny", "how discovery grants are decided when none is recorded: deny or prompt")
 	fs.DurationVar(&h.cpuBudget, "cpu-budget", 0, "longest one script task may run (default 5s)")
@@ -41,7 +43,7 @@ func (h *hostFlags) register(fs *flag.FlagSet, dataDefault string) {
 
 func (h *hostFlags) config(e *Env) (swhost.Config, error) {
 	cfg := swhost.Config{DataDir: h.data, CPUBudget: h.cpuBudget, IdleTimeout: h.idle, Logger: logger(e, h.verbose),
-		Grants: h.grants, GrantMode: h.grantMode}
+		Grants: h.grants, GrantMode: h.grantMode, Durability: h.durable}
 	if err := h.index.apply(&cfg); err != nil {
 		return cfg, err
 	}

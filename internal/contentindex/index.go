@@ -35,10 +35,16 @@ type Options struct {
 	RefreshInterval time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// InlineApply lets operations whose Env has a Runner apply the queue
+	// there (the caller's realm loop) rather than on a goroutine of their
+	// own: set it when Store.Apply is quick (a Journal without Sync), never
+	// when it waits for a disk flush.
+	InlineApply bool
 
 	// Hooks the caller (the sw package) provides; nil hooks accept. They are
-	// called from a goroutine of the Index, never while it holds a lock, and
-	// must be safe for concurrent use.
+	// called from a goroutine of the Index or the caller's own (an add
+	// without icons to fetch is prepared at once), never while the Index
+	// holds a lock, and must be safe for concurrent use.
 
 	// HasActiveWorker reports whether the registration has an active worker
 	// (add() step 2).
@@ -64,6 +70,9 @@ type Env struct {
 	Origin string
 	// Fetcher fetches icons (the realm's fetcher).
 	Fetcher web.Fetcher
+	// Run, if set, is where the caller's operations may be applied (see
+	// Runner and Options.InlineApply).
+	Run Runner
 }
 
 // EventKind tells a display notification's kind.
@@ -237,7 +246,7 @@ func (x *Index) newQueue(regID string, recs []Record) *Queue {
 // reserve takes a slot in the registration's queue, making the queue if
 // create is set; nil if the index is closed or there is no queue. The slot
 // is taken under x.mu so that forget never drops a queue with slots.
-func (x *Index) reserve(regID string, create bool) *Ticket {
+func (x *Index) reserve(regID string, create bool, run Runner) *Ticket {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
@@ -251,7 +260,7 @@ func (x *Index) reserve(regID string, create bool) *Ticket {
 		q = x.newQueue(regID, nil)
 		x.queues[regID] = q
 	}
-	return q.Reserve()
+	return q.ReserveOn(run)
 }
 
 // forget drops the registration's queue if it is empty and idle.
@@ -311,16 +320,13 @@ func (x *Index) Add(ctx context.Context, regID, scope string, d Description, env
 	if x.contentDeleteRunning(regID) {
 		return failedOp[struct{}](errAddDuringContentDelete())
 	}
-	t := x.reserve(regID, true)
+	t := x.reserve(regID, true, x.runner(env.Run))
 	if t == nil {
 		return failedOp[struct{}](errClosed())
 	}
 	d = d.Clone()
 	op := newOp[struct{}]()
-	go func() {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		defer context.AfterFunc(x.ctx, cancel)() // Close aborts preparation
+	finish := func(ctx context.Context) {
 		rec, err := x.prepare(ctx, regID, scope, d, env)
 		if err == nil && ctx.Err() != nil {
 			err = &js.Error{Name: AbortError, Message: "the add was aborted", Cause: ctx.Err()}
@@ -331,8 +337,27 @@ func (x *Index) Add(ctx context.Context, regID, scope string, d Description, env
 			return
 		}
 		t.add(rec, op)
+	}
+	if x.opts.Icons == IconsNone || len(d.Icons) == 0 {
+		// Nothing to wait for: prepare on the caller's goroutine.
+		finish(x.ctx)
+		return op
+	}
+	go func() {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(x.ctx, cancel)() // Close aborts preparation
+		finish(ctx)
 	}()
 	return op
+}
+
+// runner is run when the index may apply operations inline.
+func (x *Index) runner(run Runner) Runner {
+	if !x.opts.InlineApply {
+		return nil
+	}
+	return run
 }
 
 // prepare runs add() steps 2–9: everything before the entry is enqueued.
@@ -381,8 +406,11 @@ func (x *Index) prepare(ctx context.Context, regID, scope string, d Description,
 
 // Delete runs ContentIndex.delete(id): the entry is undisplayed and removed
 // in queue order (a no-op if absent).
-func (x *Index) Delete(regID, id string) *Op[struct{}] {
-	t := x.reserve(regID, true)
+func (x *Index) Delete(regID, id string) *Op[struct{}] { return x.DeleteOn(nil, regID, id) }
+
+// DeleteOn is Delete applied through run when Options.InlineApply allows.
+func (x *Index) DeleteOn(run Runner, regID, id string) *Op[struct{}] {
+	t := x.reserve(regID, true, x.runner(run))
 	if t == nil {
 		return failedOp[struct{}](errClosed())
 	}
@@ -391,8 +419,11 @@ func (x *Index) Delete(regID, id string) *Op[struct{}] {
 
 // GetAll runs ContentIndex.getAll(): the descriptions, as given, in the
 // entries' iteration order, after every earlier operation.
-func (x *Index) GetAll(regID string) *Op[[]Description] {
-	t := x.reserve(regID, true)
+func (x *Index) GetAll(regID string) *Op[[]Description] { return x.GetAllOn(nil, regID) }
+
+// GetAllOn is GetAll applied through run when Options.InlineApply allows.
+func (x *Index) GetAllOn(run Runner, regID string) *Op[[]Description] {
+	t := x.reserve(regID, true, x.runner(run))
 	if t == nil {
 		return failedOp[[]Description](errClosed())
 	}
@@ -405,7 +436,7 @@ func (x *Index) GetAll(regID string) *Op[[]Description] {
 // registration. The Op completes when the event is done, with its error; the
 // queue goes on meanwhile (the event's handler may call delete(id)).
 func (x *Index) UserDelete(regID, id string) *Op[struct{}] {
-	t := x.reserve(regID, false)
+	t := x.reserve(regID, false, nil)
 	if t == nil {
 		return failedOp[struct{}](errorf(NotFoundError, "there is no content index entry '%s'", id))
 	}
@@ -427,7 +458,7 @@ func (x *Index) UserDelete(regID, id string) *Op[struct{}] {
 // RemoveRegistration removes (and undisplays) every entry of a registration
 // that went away, in queue order. No event is fired.
 func (x *Index) RemoveRegistration(regID string) *Op[struct{}] {
-	t := x.reserve(regID, false)
+	t := x.reserve(regID, false, nil)
 	if t == nil {
 		return failedOp[struct{}](nil)
 	}

@@ -154,18 +154,30 @@ func (q *Queue) RegID() string { return q.regID }
 // Ticket is a reserved slot in a Queue. Exactly one of its methods must be
 // called, once.
 type Ticket struct {
-	q *Queue
-	n uint64
+	q   *Queue
+	n   uint64
+	run Runner
 }
 
+// Runner runs f soon on a goroutine of the caller's choosing (a JS realm
+// runs it as its loop's next task). A queue whose head became ready through
+// a ticket with a Runner applies its ready slots there instead of on a new
+// goroutine: no goroutine hand-offs, and every operation the caller made
+// in one go shares one commit. f may block for as long as Store.Apply does.
+type Runner func(f func())
+
 // Reserve takes the next slot.
-func (q *Queue) Reserve() *Ticket {
+func (q *Queue) Reserve() *Ticket { return q.ReserveOn(nil) }
+
+// ReserveOn takes the next slot; its readiness applies the queue through
+// run (nil: a new goroutine).
+func (q *Queue) ReserveOn(run Runner) *Ticket {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n := q.next
 	q.next++
 	q.slots[n] = &slot{}
-	return &Ticket{q: q, n: n}
+	return &Ticket{q: q, n: n, run: run}
 }
 
 func (t *Ticket) ready(f func(s *slot)) {
@@ -177,7 +189,7 @@ func (t *Ticket) ready(f func(s *slot)) {
 		panic("contentindex: ticket used twice")
 	}
 	f(s)
-	q.kickLocked()
+	q.kickLocked(t.run)
 	hook := q.opts.onReady
 	q.mu.Unlock()
 	if hook != nil {
@@ -312,7 +324,7 @@ func (q *Queue) unlink(n *node) {
 	delete(q.entries, n.rec.ID())
 }
 
-func (q *Queue) kickLocked() {
+func (q *Queue) kickLocked(run Runner) {
 	if q.running {
 		return
 	}
@@ -320,6 +332,10 @@ func (q *Queue) kickLocked() {
 		return
 	}
 	q.running = true
+	if run != nil {
+		run(q.run)
+		return
+	}
 	go q.run()
 }
 

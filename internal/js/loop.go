@@ -122,6 +122,9 @@ type Realm struct {
 
 	interruptReason error // guarded by mu
 
+	soonMu sync.Mutex
+	soon   []settlement // Resolver.SettleSoon's batch waiting for the loop
+
 	timers    map[int64]*timer
 	timerSeq  int64
 	rejected  []*sobek.Promise

@@ -42,6 +42,47 @@ func (p *Resolver) Settle(v any, err error) {
 	}
 }
 
+// SettleSoon is Settle for bursts of completions: settlements made while an
+// earlier one waits for the loop join its task, in the order they were
+// made, instead of taking a task each. Each still runs its promise
+// reactions (the microtask checkpoint) before the next settles.
+func (p *Resolver) SettleSoon(v any, err error) {
+	if !p.done.CompareAndSwap(false, true) {
+		return
+	}
+	r := p.r
+	r.soonMu.Lock()
+	r.soon = append(r.soon, settlement{p, v, err})
+	first := len(r.soon) == 1
+	r.soonMu.Unlock()
+	if first && !r.Enqueue(r.settleSoon) {
+		// The realm is closed: nothing will run; release the refs.
+		r.soonMu.Lock()
+		list := r.soon
+		r.soon = nil
+		r.soonMu.Unlock()
+		for range list {
+			r.Unref()
+		}
+	}
+}
+
+type settlement struct {
+	p   *Resolver
+	v   any
+	err error
+}
+
+func (r *Realm) settleSoon() {
+	r.soonMu.Lock()
+	list := r.soon
+	r.soon = nil
+	r.soonMu.Unlock()
+	for _, s := range list {
+		s.p.settleNow(s.v, s.err)
+	}
+}
+
 // SettleNow settles on the loop, inside the current task.
 func (p *Resolver) SettleNow(v any, err error) {
 	if !p.done.CompareAndSwap(false, true) {

@@ -345,3 +345,16 @@ func (s *Store) LoadContentIcon(ctx context.Context, regID int64, id string, idx
 		Scan(&ic.Src, &ic.Sizes, &ic.Type, &ic.Label, &ic.MIME, &ic.SHA256, &ic.Size, &ic.Body)
 	return ic, mapErr(err, "store: load content icon")
 }
+
+// RegistrationExists reports whether registration id is stored.
+func (tx *Tx) RegistrationExists(id int64) (bool, error) {
+	var one int
+	err := tx.queryRow(`SELECT 1 FROM registrations WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err, "store: registration exists")
+	}
+	return true, nil
+}

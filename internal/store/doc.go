@@ -7,19 +7,23 @@
 // # Durability contract
 //
 // Every write method returns only after the transaction holding the write has
-// committed with synchronous=FULL in WAL mode, so a caller that resolves a
-// promise on a nil error never reports success for data a crash (kill -9, and
-// power loss as far as the disk honours fsync) can lose. A write that returns
-// an error did not happen. A write whose context is cancelled returns the
-// context's error only when the write was never started; once the writer has
-// taken it, the call waits for the outcome (at most one batch).
+// committed in WAL mode, so a caller that resolves a promise on a nil error
+// never reports success for data a crash of the process (kill -9 included)
+// can lose. Options.Durability says whether that commit is also fsynced
+// (DurabilityFull, synchronous=FULL: power loss too, as far as the disk
+// honours fsync) or left to the operating system (DurabilityProcess, the
+// default, synchronous=NORMAL: a power loss may roll back the last commits,
+// never corrupt). A write that returns an error did not happen. A write whose
+// context is cancelled returns the context's error only when the write was
+// never started; once the writer has taken it, the call waits for the outcome
+// (at most one batch).
 //
 // # Group commit
 //
 // One goroutine owns the write connection. Write requests from any number of
 // goroutines queue to it; it takes every request waiting (up to
 // Options.MaxBatch), runs them in one BEGIN IMMEDIATE transaction, each inside
-// its own SAVEPOINT, and commits once: one fsync per batch, not per call. A
+// its own SAVEPOINT, and commits once: one fsync (DurabilityFull) per batch, not per call. A
 // request that fails is rolled back to its savepoint and gets its own error;
 // the others in the batch commit. If SQLite aborts the whole transaction
 // (I/O error, out of memory), the failing request gets its error and the rest

@@ -61,6 +61,44 @@ type Options struct {
 	// GCInterval is how often orphaned blobs are collected; negative disables
 	// the background collector (GC can still be called).
 	GCInterval time.Duration
+	// Durability is what a committed write survives (DurabilityProcess by
+	// default).
+	Durability Durability
+}
+
+// Durability is what a committed write survives.
+type Durability int
+
+const (
+	// DurabilityProcess: a committed write survives the end of the process,
+	// kill -9 included (it is in the operating system's hands: SQLite WAL
+	// with synchronous=NORMAL), but not a power loss or kernel crash, which
+	// may roll back the last commits (never corrupting the database). This
+	// is what browsers do for site storage (Chromium's IndexedDB commits
+	// with "relaxed" durability by default).
+	DurabilityProcess Durability = iota
+	// DurabilityFull: a committed write is also fsynced (WAL with
+	// synchronous=FULL) and survives power loss as far as the disk honours
+	// fsync. Each commit costs an fsync.
+	DurabilityFull
+)
+
+// ParseDurability reads "process" or "full".
+func ParseDurability(s string) (Durability, error) {
+	switch s {
+	case "", "process":
+		return DurabilityProcess, nil
+	case "full":
+		return DurabilityFull, nil
+	}
+	return 0, fmt.Errorf("durability %q: want process or full", s)
+}
+
+func (d Durability) String() string {
+	if d == DurabilityFull {
+		return "full"
+	}
+	return "process"
 }
 
 func (o *Options) fill() {
@@ -147,7 +185,11 @@ const dbFile = "swhost.db"
 // Open opens (creating if needed) the store in dir: dir/swhost.db plus
 // dir/blobs for large bodies. Only one Store may have dir open at a time.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
-	return open(ctx, dir, opts, "FULL")
+	sync := "NORMAL"
+	if opts.Durability == DurabilityFull {
+		sync = "FULL"
+	}
+	return open(ctx, dir, opts, sync)
 }
 
 func open(ctx context.Context, dir string, opts Options, synchronous string) (*Store, error) {

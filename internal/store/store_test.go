@@ -55,7 +55,7 @@ func mustReg(t testing.TB, s *Store, key, scope string) int64 {
 
 func TestOpenCreatesDirAndWAL(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	s := openFile(t, dir, Options{})
+	s := openFile(t, dir, Options{Durability: DurabilityFull})
 	if _, err := os.Stat(filepath.Join(dir, dbFile)); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +73,29 @@ func TestOpenCreatesDirAndWAL(t *testing.T) {
 	}
 	if err := r.queryRow("PRAGMA user_version").Scan(&ver); err != nil || ver != SchemaVersion() {
 		t.Fatalf("user_version %d %v", ver, err)
+	}
+}
+
+// The default durability commits without fsync (synchronous=NORMAL in WAL
+// mode: kill -9 safe); DurabilityFull fsyncs each commit (FULL, above).
+func TestOpenDurability(t *testing.T) {
+	for _, tc := range []struct {
+		d    Durability
+		want int
+	}{{DurabilityProcess, 1}, {DurabilityFull, 2}} {
+		s := openFile(t, t.TempDir(), Options{Durability: tc.d})
+		var sync int
+		if err := s.wconn.QueryRowContext(context.Background(), "PRAGMA synchronous").Scan(&sync); err != nil || sync != tc.want {
+			t.Errorf("%s: synchronous %d %v, want %d", tc.d, sync, err, tc.want)
+		}
+	}
+	for in, want := range map[string]Durability{"": DurabilityProcess, "process": DurabilityProcess, "full": DurabilityFull} {
+		if d, err := ParseDurability(in); err != nil || d != want {
+			t.Errorf("ParseDurability(%q) = %v, %v", in, d, err)
+		}
+	}
+	if _, err := ParseDurability("fsync"); err == nil {
+		t.Error("ParseDurability(fsync): no error")
 	}
 }
 

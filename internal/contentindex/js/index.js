@@ -2,13 +2,14 @@
   'use strict';
   const { expose, idl, requiredArgs, illegalConstructor, defineEventHandler } = internals;
   const isWorker = ops.realmKind() === 'worker';
-  const promised = (f) => { try { return Promise.resolve(f()); } catch (e) { return Promise.reject(e); } };
-  const categories = ['', 'homepage', 'article', 'video', 'audio'];
 
+  const where = "Failed to execute 'add' on 'ContentIndex'";
+  const whereImage = where + ': ImageResource';
+  const whereIcons = where + ': member icons';
   // WebIDL conversion of dictionary ImageResource: members in lexicographic
   // order (label, sizes, src, type); src is required.
-  function imageResource(v, where) {
-    const d = idl.dictionary(v, `${where}: ImageResource`);
+  function imageResource(v) {
+    const d = idl.dictionary(v, whereImage);
     const out = {};
     const label = d.label; if (label !== undefined) out.label = idl.DOMString(label);
     const sizes = d.sizes; if (sizes !== undefined) out.sizes = idl.DOMString(sizes);
@@ -18,55 +19,41 @@
     const type = d.type; if (type !== undefined) out.type = idl.DOMString(type);
     return out;
   }
-  // WebIDL conversion of dictionary ContentDescription: members in
-  // lexicographic order (category, description, icons, id, title, url).
-  function contentDescription(v) {
-    const where = "Failed to execute 'add' on 'ContentIndex'";
-    if (v === undefined || v === null) throw new TypeError(`${where}: required member description is undefined.`);
-    const d = idl.dictionary(v, `${where}: parameter 1`);
-    const out = {};
-    const category = d.category;
-    out.category = category === undefined ? '' : idl.enumeration(category, categories, 'ContentCategory');
-    const description = d.description;
-    if (description === undefined) throw new TypeError(`${where}: required member description is undefined.`);
-    out.description = idl.DOMString(description);
-    const icons = d.icons;
-    out.icons = icons === undefined ? [] : idl.sequence(icons, (x) => imageResource(x, where), `${where}: member icons`);
-    const id = d.id;
-    if (id === undefined) throw new TypeError(`${where}: required member id is undefined.`);
-    out.id = idl.DOMString(id);
-    const title = d.title;
-    if (title === undefined) throw new TypeError(`${where}: required member title is undefined.`);
-    out.title = idl.DOMString(title);
-    const url = d.url;
-    if (url === undefined) throw new TypeError(`${where}: required member url is undefined.`);
-    out.url = idl.USVString(url);
-    return out;
-  }
+  // sequence<ImageResource> through the iterator protocol: the Go
+  // conversion of ContentDescription (ops.indexAdd) calls it for icons that
+  // are not a plain array.
+  const convertIcons = (v) => idl.sequence(v, imageResource, whereIcons);
 
   const regOf = new WeakMap();
   function rid(ci) { const r = regOf.get(ci); if (r === undefined) throw new TypeError('Illegal invocation'); return r; }
   class ContentIndex {
     constructor() { illegalConstructor(); }
+    // Each method returns a promise: conversion errors reject it.
     add(description) {
-      // (arguments is read outside the arrow: the engine mishandles it there.)
-      const n = arguments.length;
-      return promised(() => {
+      try {
         const r = rid(this);
-        requiredArgs(1, n, "Failed to execute 'add' on 'ContentIndex'");
-        return ops.indexAdd(r, contentDescription(description));
-      });
+        requiredArgs(1, arguments.length, "Failed to execute 'add' on 'ContentIndex'");
+        // The WebIDL conversion of the description happens in the op.
+        return ops.indexAdd(r, description, convertIcons);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     delete(id) {
-      const n = arguments.length;
-      return promised(() => {
+      try {
         const r = rid(this);
-        requiredArgs(1, n, "Failed to execute 'delete' on 'ContentIndex'");
+        requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'ContentIndex'");
         return ops.indexDelete(r, idl.DOMString(id));
-      });
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     getAll() {
-      return promised(() => ops.indexGetAll(rid(this)));
+      try {
+        return ops.indexGetAll(rid(this));
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
   }
   expose(ContentIndex, 'ContentIndex');
