@@ -29,6 +29,11 @@ func TestIndexAPISurface(t *testing.T) {
 		`Object.prototype.toString.call(reg.index) === '[object ContentIndex]'`,
 		`['add', 'delete', 'getAll'].every((m) => { const d = Object.getOwnPropertyDescriptor(ContentIndex.prototype, m); return typeof d.value === 'function' && d.enumerable && d.writable && d.configurable; })`,
 		`ContentIndex.prototype.add.length === 1 && ContentIndex.prototype.delete.length === 1 && ContentIndex.prototype.getAll.length === 0`,
+		`ContentIndex.prototype.add.name === 'add' && ContentIndex.prototype.delete.name === 'delete' && ContentIndex.prototype.getAll.name === 'getAll'`,
+		// operations are functions, not constructors
+		`['add', 'delete', 'getAll'].every((m) => { const f = ContentIndex.prototype[m]; if (Object.getPrototypeOf(f) !== Function.prototype || 'prototype' in f) return false; try { new f(); return false } catch (e) { return e instanceof TypeError } })`,
+		`await idx.delete(Symbol()).then(() => false, (e) => e instanceof TypeError)`,
+		`await idx.add.call(reg, {}).then(() => false, (e) => e instanceof TypeError && e.message === 'Illegal invocation')`,
 		// operations return promises, never throw
 		`idx.add() instanceof Promise && idx.delete() instanceof Promise && idx.getAll() instanceof Promise`,
 		`await ContentIndex.prototype.getAll.call({}).then(() => false, (e) => e instanceof TypeError)`,

@@ -35,8 +35,22 @@ func (x *Index) Install(env *sw.Env) error {
 		}
 	}
 	cienv := Env{BaseURL: env.URL, Origin: env.Origin, Fetcher: env.Fetcher, Run: run}
-	registration := func(v sobek.Value) *sw.Registration {
-		reg := core.RegistrationByID(v.ToInteger())
+	// The ContentIndex objects of this realm and their registrations (one
+	// per registration the realm saw: [SameObject]).
+	brands := map[*sobek.Object]int64{}
+	r.SetOp("indexBrand", func(call sobek.FunctionCall) sobek.Value {
+		if o, ok := call.Argument(0).(*sobek.Object); ok {
+			brands[o] = call.Argument(1).ToInteger()
+		}
+		return sobek.Undefined()
+	})
+	registration := func(this sobek.Value) *sw.Registration {
+		o, _ := this.(*sobek.Object)
+		id, ok := brands[o]
+		if o == nil || !ok {
+			panic(rt.NewTypeError("Illegal invocation"))
+		}
+		reg := core.RegistrationByID(id)
 		if reg == nil || reg.Origin != env.Origin {
 			r.Throw(js.Errorf("InvalidStateError", "the service worker registration was removed"))
 		}
@@ -45,32 +59,39 @@ func (x *Index) Install(env *sw.Env) error {
 	settle := func(res *js.Resolver) func(struct{}, error) {
 		return func(_ struct{}, err error) { res.SettleSoon(sobek.Undefined(), err) }
 	}
-	var conv *jsConverter
-	r.SetOp("indexAdd", func(call sobek.FunctionCall) sobek.Value {
-		reg := registration(call.Argument(0))
-		iterate, ok := sobek.AssertFunction(call.Argument(2))
-		if !ok {
-			panic(rt.NewTypeError("indexAdd: no icon converter"))
+	requiredArgs := func(call sobek.FunctionCall, op string) {
+		if len(call.Arguments) < 1 {
+			panic(rt.NewTypeError("Failed to execute '" + op + "' on 'ContentIndex': 1 argument required, but only 0 present."))
 		}
+	}
+	var conv *jsConverter
+	add := func(call sobek.FunctionCall) sobek.Value {
+		reg := registration(call.This)
+		requiredArgs(call, "add")
 		if conv == nil {
+			iterate, ok := sobek.AssertFunction(r.Internal("contentIndexIcons"))
+			if !ok {
+				panic(rt.NewTypeError("ContentIndex: no icon converter"))
+			}
 			conv = newJSConverter(rt, iterate)
 		}
-		conv.iterate = iterate
-		d := conv.description(call.Argument(1))
+		d := conv.description(call.Argument(0))
 		p, res := r.NewPromise()
 		// The operation takes its place in the entry edit queue now, in
 		// call order, whatever its icons take.
 		x.Add(context.Background(), RegID(reg.ID), reg.Scope, d, cienv).Then(settle(res))
 		return rt.ToValue(p)
-	})
-	r.SetOp("indexDelete", func(call sobek.FunctionCall) sobek.Value {
-		reg := registration(call.Argument(0))
+	}
+	del := func(call sobek.FunctionCall) sobek.Value {
+		reg := registration(call.This)
+		requiredArgs(call, "delete")
+		id := conv0(rt).domString(call.Argument(0))
 		p, res := r.NewPromise()
-		x.DeleteOn(run, RegID(reg.ID), call.Argument(1).String()).Then(settle(res))
+		x.DeleteOn(run, RegID(reg.ID), id).Then(settle(res))
 		return rt.ToValue(p)
-	})
-	r.SetOp("indexGetAll", func(call sobek.FunctionCall) sobek.Value {
-		reg := registration(call.Argument(0))
+	}
+	getAll := func(call sobek.FunctionCall) sobek.Value {
+		reg := registration(call.This)
 		p, res := r.NewPromise()
 		x.GetAllOn(run, RegID(reg.ID)).Then(func(list []Description, err error) {
 			if err != nil {
@@ -86,8 +107,46 @@ func (x *Index) Install(env *sw.Env) error {
 			}, nil)
 		})
 		return rt.ToValue(p)
+	}
+	r.SetOp("indexMethods", func(sobek.FunctionCall) sobek.Value {
+		o := rt.NewObject()
+		_ = o.Set("add", promiseOperation(rt, "add", 1, add))
+		_ = o.Set("delete", promiseOperation(rt, "delete", 1, del))
+		_ = o.Set("getAll", promiseOperation(rt, "getAll", 0, getAll))
+		return o
 	})
 	return r.RunPrelude(indexPrelude)
+}
+
+// conv0 is a converter for DOMString only (no icons).
+func conv0(rt *sobek.Runtime) *jsConverter { return &jsConverter{rt: rt} }
+
+// promiseOperation makes a native function for a promise-returning WebIDL
+// operation: its name and length as WebIDL says, and any exception it
+// throws returned as a rejected promise instead.
+func promiseOperation(rt *sobek.Runtime, name string, length int, fn func(sobek.FunctionCall) sobek.Value) *sobek.Object {
+	f := rt.ToValue(func(call sobek.FunctionCall) (ret sobek.Value) {
+		defer func() {
+			if x := recover(); x != nil {
+				var v sobek.Value
+				switch e := x.(type) {
+				case *sobek.Exception:
+					v = e.Value()
+				case sobek.Value:
+					v = e
+				default:
+					panic(x) // an interrupt or an engine error: not a JS exception
+				}
+				p, _, reject := rt.NewPromise()
+				_ = reject(v)
+				ret = rt.ToValue(p)
+			}
+		}()
+		return fn(call)
+	}).(*sobek.Object)
+	_ = f.DefineDataProperty("name", rt.ToValue(name), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
+	_ = f.DefineDataProperty("length", rt.ToValue(length), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
+	return f
 }
 
 // descriptionToJS converts a ContentDescription to a JS object as WebIDL

@@ -22,45 +22,27 @@
   // sequence<ImageResource> through the iterator protocol: the Go
   // conversion of ContentDescription (ops.indexAdd) calls it for icons that
   // are not a plain array.
-  const convertIcons = (v) => idl.sequence(v, imageResource, whereIcons);
+  internals.contentIndexIcons = (v) => idl.sequence(v, imageResource, whereIcons);
 
-  const regOf = new WeakMap();
-  function rid(ci) { const r = regOf.get(ci); if (r === undefined) throw new TypeError('Illegal invocation'); return r; }
   class ContentIndex {
     constructor() { illegalConstructor(); }
-    // Each method returns a promise: conversion errors reject it.
-    add(description) {
-      try {
-        const r = rid(this);
-        requiredArgs(1, arguments.length, "Failed to execute 'add' on 'ContentIndex'");
-        // The WebIDL conversion of the description happens in the op.
-        return ops.indexAdd(r, description, convertIcons);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    delete(id) {
-      try {
-        const r = rid(this);
-        requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'ContentIndex'");
-        return ops.indexDelete(r, idl.DOMString(id));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    getAll() {
-      try {
-        return ops.indexGetAll(rid(this));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
+    add(description) {}
+    delete(id) {}
+    getAll() {}
+  }
+  // The operations are native functions (binding.go): they read their
+  // argument count without an arguments object, convert in Go, and return
+  // a rejected promise for any exception, as a promise-returning WebIDL
+  // operation does.
+  const native = ops.indexMethods();
+  for (const name of ['add', 'delete', 'getAll']) {
+    Object.defineProperty(ContentIndex.prototype, name, { value: native[name], writable: true, enumerable: false, configurable: true });
   }
   expose(ContentIndex, 'ContentIndex');
   // ServiceWorkerRegistration.index: [SameObject].
   internals.addRegistrationAttribute('index', (regID) => {
     const ci = Object.create(ContentIndex.prototype);
-    regOf.set(ci, regID);
+    ops.indexBrand(ci, regID);
     return ci;
   });
 
