@@ -59,13 +59,34 @@ func (s *Storage) Install(env *sw.Env) error {
 		}()
 		return rt.ToValue(p)
 	}
+	// A worker matches the same few URL strings again and again: their
+	// parses (against the realm's fixed base URL) are kept, up to a bound.
+	parsed := map[string]parsedURL{}
+	fromURL := func(input string) (*web.Request, error) {
+		if p, ok := parsed[input]; ok {
+			if p.err != nil {
+				return nil, p.err
+			}
+			return newURLRequest(p.href), nil
+		}
+		req, err := requestFromURL(input, env.URL)
+		if len(parsed) >= 256 {
+			clear(parsed)
+		}
+		p := parsedURL{err: err}
+		if req != nil {
+			p.href = req.URL
+		}
+		parsed[input] = p
+		return req, err
+	}
 	// Requests and responses are read on the loop, before the goroutine.
 	request := func(v sobek.Value) *web.Request {
 		if sobek.IsNull(v) || sobek.IsUndefined(v) {
 			return nil
 		}
 		if s, ok := v.(sobek.String); ok {
-			req, err := requestFromURL(s.String(), env.URL)
+			req, err := fromURL(s.String())
 			if err != nil {
 				r.Throw(err)
 			}
@@ -227,6 +248,15 @@ func requestFromURL(input, base string) (*web.Request, error) {
 	if u.Username != "" || u.Password != "" {
 		return nil, js.TypeError("Failed to construct 'Request': Request cannot be constructed from a URL that includes credentials: %s", input)
 	}
-	return &web.Request{Method: http.MethodGet, URL: u.Href, Header: http.Header{}, Mode: "cors", Credentials: "same-origin",
-		Cache: "default", Redirect: "follow"}, nil
+	return newURLRequest(u.Href), nil
+}
+
+func newURLRequest(href string) *web.Request {
+	return &web.Request{Method: http.MethodGet, URL: href, Header: http.Header{}, Mode: "cors", Credentials: "same-origin",
+		Cache: "default", Redirect: "follow"}
+}
+
+type parsedURL struct {
+	href string
+	err  error
 }

@@ -333,10 +333,36 @@ func (q *Queue) kickLocked(run Runner) {
 	}
 	q.running = true
 	if run != nil {
-		run(q.run)
+		run(q.runNear)
 		return
 	}
 	go q.run()
+}
+
+// nearMax is the longest run of ready slots a Runner applies itself; a
+// longer one (many operations made at once) is applied on a goroutine of
+// its own, so that its commit overlaps with the caller's next script.
+const nearMax = 16
+
+// runNear is run through a Runner: short runs are applied right there
+// (no hand-off: the lowest latency for one operation at a time), long ones
+// on a new goroutine.
+func (q *Queue) runNear() {
+	q.mu.Lock()
+	n := 0
+	for i := q.head; n <= nearMax; i++ {
+		s := q.slots[i]
+		if s == nil || s.state == slotPending {
+			break
+		}
+		n++
+	}
+	q.mu.Unlock()
+	if n > nearMax {
+		go q.run()
+		return
+	}
+	q.run()
 }
 
 // maxBatch bounds one commit.
