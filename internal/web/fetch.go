@@ -1102,6 +1102,12 @@ func ResponseFromJS(r *js.Realm, v sobek.Value, opts ...ConvertOption) (*Respons
 // Response, an unusable body, a stream that errors or yields a chunk that
 // is not a Uint8Array) reach done. Call on the realm's loop.
 func ResponseFromJSAsync(r *js.Realm, v sobek.Value, done func(*Response, error)) {
+	// Most bodies are in memory already: read them at once, without a
+	// promise.
+	if resp, err := ResponseFromJS(r, v, ConsumeBody); !errors.Is(err, ErrBodyPending) {
+		done(resp, err)
+		return
+	}
 	fr := fetchStateOf(r)
 	if !fr.is(fr.isResponse, v) {
 		done(nil, js.TypeError("The provided value is not of type 'Response'."))

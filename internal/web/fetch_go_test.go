@@ -252,8 +252,10 @@ func TestResponseFromJSAsync(t *testing.T) {
 		resp *web.Response
 		err  error
 	}
-	done := make(chan result, 4)
+	done := make(chan result, 5)
 	loopDo(t, r, func(rt *sobek.Runtime) error {
+		used, _ := rt.RunString(`const u = new Response('used'); u.text(); u`)
+		web.ResponseFromJSAsync(r, used, func(resp *web.Response, err error) { done <- result{resp, err} })
 		v, _ := rt.RunString(`globalThis.streamed = new Response(new ReadableStream({start(c) {
 			setTimeout(() => { c.enqueue(new Uint8Array([104, 105])); setTimeout(() => c.close(), 1); }, 1); }}), {status: 202}); streamed`)
 		if _, err := web.ResponseFromJS(r, v); !errors.Is(err, web.ErrBodyPending) {
@@ -268,7 +270,7 @@ func TestResponseFromJSAsync(t *testing.T) {
 		return nil
 	})
 	var got []result
-	for len(got) < 4 {
+	for len(got) < 5 {
 		select {
 		case x := <-done:
 			got = append(got, x)
@@ -287,7 +289,7 @@ func TestResponseFromJSAsync(t *testing.T) {
 	}
 	slices.Sort(texts)
 	slices.Sort(errs)
-	if !slices.Equal(texts, []string{"hi", "now"}) || !slices.Equal(errs, []string{"RangeError: nope", "TypeError: The provided value is not of type 'Response'."}) {
+	if !slices.Equal(texts, []string{"hi", "now"}) || !slices.Equal(errs, []string{"RangeError: nope", "TypeError: Response body is already used", "TypeError: The provided value is not of type 'Response'."}) {
 		t.Errorf("texts %q errs %q", texts, errs)
 	}
 	if got := evalOnLoop(t, r, `streamed.bodyUsed`); !got.ToBoolean() {
