@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/grafana/sobek"
 
@@ -42,13 +43,22 @@ type Env struct {
 	initialEval bool
 
 	mu        sync.Mutex
-	pending   map[int64]chan eventOutcome
+	pending   map[int64]*pendingEvent // functional events in flight, by id
 	nextEvent int64
 	msgOn     bool     // client message queue enabled
 	msgQueue  []func() // messages waiting for the queue to be enabled
 	// known are the registrations the realm has objects for: lifecycle
 	// notifications go only to realms that know the registration.
 	known map[int64]bool
+
+	// deadlines (guarded by mu) orders the pending events by deadline;
+	// deadlineTimer fires at deadlineAt (zero: not armed) for the earliest.
+	deadlines     eventQueue
+	deadlineTimer *time.Timer
+	deadlineAt    time.Time
+
+	// Internals the event dispatch calls, looked up once (loop only).
+	fnDispatchFunctional, fnDispatchFetch sobek.Callable
 }
 
 // MarkKnown records that the realm has (or is about to get) objects of the
@@ -84,7 +94,7 @@ func (e *Env) Registration() *Registration {
 }
 
 func (c *Core) newEnv(ctx context.Context, kind envKind, origin, url string, w *Worker, client *Client) (*Env, error) {
-	env := &Env{core: c, kind: kind, Origin: origin, URL: url, Worker: w, Client: client, pending: map[int64]chan eventOutcome{}}
+	env := &Env{core: c, kind: kind, Origin: origin, URL: url, Worker: w, Client: client, pending: map[int64]*pendingEvent{}}
 	name := url
 	if kind == envWorker {
 		name = "worker " + url
@@ -265,6 +275,10 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 		}
 		return workerDesc(rt, w.info())
 	})
+	// Functional events (events.go, fetch.go).
+	r.SetOp("eventDone", e.eventDone)
+	r.SetOp("fetchRequest", e.fetchRequest)
+	r.SetOp("fetchAnswer", e.fetchAnswer)
 	r.SetOp("postToWorker", func(call sobek.FunctionCall) sobek.Value {
 		c.postToWorker(e, call.Argument(0).ToInteger(), call.Argument(1), call.Argument(2))
 		return sobek.Undefined()

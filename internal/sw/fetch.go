@@ -9,6 +9,36 @@ import (
 	"github.com/swhost/swhost/internal/web"
 )
 
+// fetchCall is one fetch event the host fires (Handle Fetch): the request
+// it is for, and where its answer goes. The FetchEvent holds it (as an
+// opaque Go value) until it is collected: its request is made from req
+// when the script first reads it.
+type fetchCall struct {
+	req     *web.Request
+	answers chan fetchAnswer
+}
+
+type fetchAnswer struct {
+	resp *web.Response
+	none bool
+	err  error
+}
+
+// answer delivers the first answer; later ones are dropped.
+func (fc *fetchCall) answer(a fetchAnswer) {
+	select {
+	case fc.answers <- a:
+	default:
+	}
+}
+
+// dispatch makes and fires the FetchEvent on the loop
+// (internals.dispatchFetch), as the pending event id.
+func (fc *fetchCall) dispatch(env *Env, rt *sobek.Runtime, id int64) error {
+	_, err := env.callCached(&env.fnDispatchFetch, "dispatchFetch", rt.ToValue(fc), rt.ToValue(fc.req.ClientID), rt.ToValue(fc.req.ResultingClientID), rt.ToValue(id))
+	return err
+}
+
 // DispatchFetch fires a fetch event at w for req (Handle Fetch). It returns
 // the worker's response, nil when the worker did not call respondWith (the
 // caller falls back to the network), or an error for a network error (a
@@ -20,84 +50,61 @@ func (c *Core) DispatchFetch(ctx context.Context, w *Worker, req *web.Request) (
 	if !w.HasEventListener("fetch") {
 		return nil, nil // "skip the fetch event": no fetch listener
 	}
-	type answer struct {
-		resp *web.Response
-		none bool
-		err  error
-	}
-	answered := make(chan answer, 1)
-	answer1 := func(a answer) {
-		select {
-		case answered <- a:
-		default:
+	// The event's request is made when the script reads it, maybe after
+	// this returns: it sees req as it is now.
+	snap := *req
+	snap.Header = req.Header.Clone()
+	fc := &fetchCall{req: &snap, answers: make(chan fetchAnswer, 1)}
+	// The lifetime is not bound to ctx: the worker keeps it going after
+	// the answer (waitUntil). A lifetime that fails before an answer is
+	// the answer; one that ends normally is always preceded by it
+	// (internals.dispatchFetch answers first).
+	c.fire(context.WithoutCancel(ctx), w, &pendingEvent{typ: "fetch", fetch: fc, ended: func(_ *EventResult, err error) {
+		if err != nil {
+			fc.answer(fetchAnswer{err: fmt.Errorf("fetch event: %w", err)})
 		}
-	}
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.Dispatch(context.WithoutCancel(ctx), w, Event{Type: "fetch", Build: func(env *Env, rt *sobek.Runtime) (sobek.Value, error) {
-			init := rt.NewObject()
-			_ = init.Set("request", web.RequestToJS(env.Realm, req))
-			_ = init.Set("clientId", req.ClientID)
-			_ = init.Set("resultingClientId", req.ResultingClientID)
-			_ = init.Set("cancelable", true)
-			return newEvent(env, "FetchEvent", "fetch", init)
-		}, Invoke: func(env *Env, event, done sobek.Value) error {
-			rt := env.Realm.Runtime()
-			onResponse := rt.ToValue(func(call sobek.FunctionCall) sobek.Value {
-				switch call.Argument(0).String() {
-				case "none":
-					answer1(answer{none: true})
-				case "response":
-					// The body may be a stream the script is still writing.
-					web.ResponseFromJSAsync(env.Realm, call.Argument(1), func(resp *web.Response, err error) {
-						if resp != nil {
-							resp.ServiceWorker = true // not a network response: no CORS check
-						}
-						answer1(answer{resp: resp, err: err})
-					})
-				default:
-					answer1(answer{err: fmt.Errorf("the service worker's respondWith() did not produce a response")})
-				}
-				return sobek.Undefined()
-			})
-			_, err := env.callInternal("dispatchFetch", event, onResponse, done)
-			return err
-		}})
-		errc <- err
-	}()
+	}})
 	select {
-	case a := <-answered:
+	case a := <-fc.answers:
 		if a.none {
 			return nil, nil
 		}
 		return a.resp, a.err
-	case err := <-errc:
-		// The lifetime ended (or failed) before an answer.
-		select {
-		case a := <-answered:
-			if a.none {
-				return nil, nil
-			}
-			return a.resp, a.err
-		default:
-		}
-		if err != nil {
-			return nil, fmt.Errorf("fetch event: %w", err)
-		}
-		// It ended normally: dispatchFetch decides the answer in the same
-		// task (which may end the lifetime first, as when no listener
-		// called respondWith), or the response's stream body is still
-		// being read. Either way the answer comes.
-		select {
-		case a := <-answered:
-			if a.none {
-				return nil, nil
-			}
-			return a.resp, a.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// fetchRequest is ops.fetchRequest(host): the JS Request of a fetch event
+// the host fired, made when the script first reads event.request.
+func (e *Env) fetchRequest(call sobek.FunctionCall) sobek.Value {
+	fc, ok := call.Argument(0).Export().(*fetchCall)
+	if !ok {
+		panic(e.Realm.Runtime().NewTypeError("fetchRequest: not a fetch event's handle"))
+	}
+	return web.RequestToJS(e.Realm, fc.req)
+}
+
+// fetchAnswer is ops.fetchAnswer(host, kind, response): the outcome of a
+// fetch event the host fired, 'none', 'response' or 'error'.
+func (e *Env) fetchAnswer(call sobek.FunctionCall) sobek.Value {
+	fc, ok := call.Argument(0).Export().(*fetchCall)
+	if !ok {
+		panic(e.Realm.Runtime().NewTypeError("fetchAnswer: not a fetch event's handle"))
+	}
+	switch call.Argument(1).String() {
+	case "none":
+		fc.answer(fetchAnswer{none: true})
+	case "response":
+		// The body may be a stream the script is still writing.
+		web.ResponseFromJSAsync(e.Realm, call.Argument(2), func(resp *web.Response, err error) {
+			if resp != nil {
+				resp.ServiceWorker = true // not a network response: no CORS check
+			}
+			fc.answer(fetchAnswer{resp: resp, err: err})
+		})
+	default:
+		fc.answer(fetchAnswer{err: fmt.Errorf("the service worker's respondWith() did not produce a response")})
+	}
+	return sobek.Undefined()
 }

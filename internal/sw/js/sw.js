@@ -1,6 +1,7 @@
 (function (ops, internals, global) {
   'use strict';
   const { expose, idl, requiredArgs, defineEventHandler, dispatchTrusted, makeEventTarget, illegalConstructor } = internals;
+  const { createEvent, dispatch, eventDispatching, stopImmediatePropagation } = internals;
   const isWorker = ops.realmKind() === 'worker';
   const KEY = Symbol('swhost');
   const priv = (o, cls) => { const s = o && o[KEY]; if (!s || (cls && !(o instanceof cls))) throw new TypeError('Illegal invocation'); return s; };
@@ -138,53 +139,69 @@
   };
 
   // ---- ExtendableEvent and friends (worker realm) ---------------------------
+  // One state object per ExtendableEvent: the extend lifetime, and fetch,
+  // the FetchEvent's state for a FetchEvent. id, while non-zero, is the
+  // host's number for the dispatch, told when the lifetime ends. reasons
+  // (null until one) are the rejections of lifetime promises. (State
+  // objects keep to 7 members: the engine stores more less cheaply.)
   const extState = new WeakMap();
+  const DISPATCHING = 1, TIMED_OUT = 2, RESPOND_WITH_ENTERED = 4, ANSWERED = 8; // flags
+  const newExtState = () => ({ pending: 0, flags: 0, reasons: null, extended: 0, id: 0, fetch: null });
   class ExtendableEvent extends Event {
     constructor(type, eventInitDict) {
       requiredArgs(1, arguments.length, "Failed to construct 'ExtendableEvent'");
       super(type, eventInitDict);
-      extState.set(this, { pending: 0, dispatching: false, rejected: false, reasons: [], waiters: [], timedOut: false, extended: 0 });
+      extState.set(this, newExtState());
     }
-    waitUntil(f) {
+    waitUntil(...args) { // (a rest parameter: cheaper than arguments here)
       const st = extState.get(this);
       if (!st) throw new TypeError('Illegal invocation');
-      requiredArgs(1, arguments.length, "Failed to execute 'waitUntil' on 'ExtendableEvent'");
+      requiredArgs(1, args.length, "Failed to execute 'waitUntil' on 'ExtendableEvent'");
+      const f = args[0];
       // ExtendableEvent.waitUntil steps 1-2: untrusted or inactive → InvalidStateError.
       if (!this.isTrusted) throw new DOMException("Failed to execute 'waitUntil' on 'ExtendableEvent': The event handler is not trusted.", 'InvalidStateError');
-      if (!(st.pending > 0 || st.dispatching) || st.timedOut) throw new DOMException("Failed to execute 'waitUntil' on 'ExtendableEvent': The event handler is already finished.", 'InvalidStateError');
+      if (!(st.pending > 0 || (st.flags & DISPATCHING)) || (st.flags & TIMED_OUT)) throw new DOMException("Failed to execute 'waitUntil' on 'ExtendableEvent': The event handler is already finished.", 'InvalidStateError');
       addLifetimePromise(st, Promise.resolve(f));
     }
   }
+  // Add lifetime promise p: lifetimeSettled runs upon its fulfillment or
+  // rejection.
   function addLifetimePromise(st, p) {
     st.pending++;
     st.extended++;
-    const settle = (ok, reason) => {
-      // "Upon fulfillment or rejection of f, queue a microtask to decrement pending promises count".
-      Promise.resolve().then(() => {
-        if (!ok) { st.rejected = true; st.reasons.push(reason); }
-        st.pending--;
-        if (st.pending === 0 && !st.dispatching) finish(st);
-      });
-    };
-    p.then(() => settle(true), (e) => settle(false, e));
+    p.then(() => lifetimeSettled(st, true, undefined), (e) => lifetimeSettled(st, false, e));
   }
-  function finish(st) {
-    const waiters = st.waiters; st.waiters = [];
-    for (const w of waiters) w();
+  const resolvedPromise = Promise.resolve();
+  function lifetimeSettled(st, ok, reason) {
+    if (!ok) { if (st.reasons === null) st.reasons = []; st.reasons.push(reason); }
+    // "Upon fulfillment or rejection of f, queue a microtask to decrement pending promises count".
+    resolvedPromise.then(() => {
+      st.pending--;
+      if (st.pending === 0 && !(st.flags & DISPATCHING)) lifetimeEnded(st);
+    });
   }
+  // lifetimeEnded tells the host that the extend lifetime of the event it
+  // dispatched as st.id ended: ops.eventDone(id, rejected, reasons, extended).
+  function lifetimeEnded(st) {
+    const id = st.id;
+    if (id === 0) return;
+    st.id = 0;
+    ops.eventDone(id, st.reasons !== null, st.reasons === null ? null : st.reasons.map(internals.describeError), st.extended);
+  }
+  Object.defineProperty(ExtendableEvent.prototype.waitUntil, 'length', { value: 1 });
   expose(ExtendableEvent, 'ExtendableEvent', { global: isWorker });
 
-  // dispatchFunctional fires a trusted extendable event at target and calls
-  // done(rejected, reasons, extended) once its extend lifetime promises settle.
-  internals.dispatchFunctional = (target, event, done) => {
+  // dispatchFunctional fires a trusted extendable event at target; the host
+  // hears ops.eventDone(id, ...) once its extend lifetime promises settle.
+  internals.dispatchFunctional = (target, event, id) => {
     const st = extState.get(event);
     if (!st) throw new TypeError(`dispatchFunctional: ${Object.prototype.toString.call(event)} is not an ExtendableEvent of this realm (${event instanceof ExtendableEvent})`);
-    st.dispatching = true;
-    try { dispatchTrusted(target, event); } finally { st.dispatching = false; }
-    const report = () => done(st.rejected, st.reasons.map(internals.describeError), st.extended);
-    if (st.pending === 0) report(); else st.waiters.push(report);
+    st.id = id;
+    st.flags |= DISPATCHING;
+    try { dispatchTrusted(target, event); } finally { st.flags &= ~DISPATCHING; }
+    if (st.pending === 0) lifetimeEnded(st);
   };
-  internals.markTimedOut = (event) => { const st = extState.get(event); if (st) st.timedOut = true; };
+  internals.markTimedOut = (event) => { const st = extState.get(event); if (st) st.flags |= TIMED_OUT; };
   internals.describeError = (e) => {
     try {
       if (e && typeof e === 'object' && 'message' in e) return `${e.name || 'Error'}: ${e.message}`;
@@ -250,8 +267,16 @@
   expose(PushEvent, 'PushEvent', { global: isWorker });
 
   // ---- FetchEvent (worker realm) ---------------------------------------------
-  const fetchState = new WeakMap();
-  function fs(e) { const s = fetchState.get(e); if (!s) throw new TypeError('Illegal invocation'); return s; }
+  // Its state is the ExtendableEvent state's fetch member. A FetchEvent the
+  // host fires (internals.dispatchFetch) has host, the host's handle of the
+  // fetch: its request is made from it when first read, and the outcome of
+  // respondWith goes to ops.fetchAnswer(host, kind, response) (the
+  // ANSWERED flag: the handled promise is resolved). handled is { promise,
+  // resolve } once read.
+  const newFetchState = (request, host, clientId, resultingClientId, replacesClientId, preloadResponse) =>
+    ({ request, host, clientId, resultingClientId, replacesClientId, preloadResponse, handled: null });
+  // fs returns the ExtendableEvent state of a FetchEvent.
+  function fs(e) { const s = extState.get(e); if (!s || s.fetch === null) throw new TypeError('Illegal invocation'); return s; }
   class FetchEvent extends ExtendableEvent {
     constructor(type, eventInitDict) {
       requiredArgs(2, arguments.length, "Failed to construct 'FetchEvent'");
@@ -261,74 +286,98 @@
         throw new TypeError("Failed to construct 'FetchEvent': required member request is undefined or not of type 'Request'.");
       }
       // handled and preloadResponse are made when first read.
-      fetchState.set(this, {
-        request: init.request,
-        clientId: init.clientId === undefined ? '' : idl.DOMString(init.clientId),
-        resultingClientId: init.resultingClientId === undefined ? '' : idl.DOMString(init.resultingClientId),
-        replacesClientId: init.replacesClientId === undefined ? '' : idl.DOMString(init.replacesClientId),
-        preloadResponse: init.preloadResponse === undefined ? null : init.preloadResponse,
-        handled: null, handledResolve: null, isHandled: false,
-        respondWithEntered: false, onResponse: null,
-      });
+      extState.get(this).fetch = newFetchState(init.request, null,
+        init.clientId === undefined ? '' : idl.DOMString(init.clientId),
+        init.resultingClientId === undefined ? '' : idl.DOMString(init.resultingClientId),
+        init.replacesClientId === undefined ? '' : idl.DOMString(init.replacesClientId),
+        init.preloadResponse === undefined ? null : init.preloadResponse);
     }
-    get request() { return fs(this).request; }
-    get clientId() { return fs(this).clientId; }
-    get resultingClientId() { return fs(this).resultingClientId; }
-    get replacesClientId() { return fs(this).replacesClientId; }
-    get preloadResponse() { const s = fs(this); if (s.preloadResponse === null) s.preloadResponse = Promise.resolve(undefined); return s.preloadResponse; }
+    get request() {
+      const f = fs(this).fetch;
+      if (f.request === null) f.request = ops.fetchRequest(f.host);
+      return f.request;
+    }
+    get clientId() { return fs(this).fetch.clientId; }
+    get resultingClientId() { return fs(this).fetch.resultingClientId; }
+    get replacesClientId() { return fs(this).fetch.replacesClientId; }
+    get preloadResponse() { const f = fs(this).fetch; if (f.preloadResponse === null) f.preloadResponse = Promise.resolve(undefined); return f.preloadResponse; }
     get handled() {
-      const s = fs(this);
-      if (s.handled === null) s.handled = s.isHandled ? Promise.resolve(undefined) : new Promise((res) => { s.handledResolve = res; });
-      return s.handled;
+      const s = fs(this), f = s.fetch;
+      if (f.handled === null) {
+        const h = { promise: null, resolve: null };
+        h.promise = (s.flags & ANSWERED) ? Promise.resolve(undefined) : new Promise((res) => { h.resolve = res; });
+        f.handled = h;
+      }
+      return f.handled.promise;
     }
-    respondWith(r) {
+    respondWith(...args) { // (a rest parameter: cheaper than arguments here)
       const s = fs(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'respondWith' on 'FetchEvent'");
-      const st = extState.get(this);
+      if (args.length < 1) requiredArgs(1, args.length, "Failed to execute 'respondWith' on 'FetchEvent'");
+      const r = args[0];
       // respondWith steps 1-2: dispatch flag unset or respond-with entered
       // flag set → InvalidStateError.
-      if (!internals.eventDispatching(this)) throw new DOMException("Failed to execute 'respondWith' on 'FetchEvent': The event handler is already finished.", 'InvalidStateError');
-      if (s.respondWithEntered) throw new DOMException("Failed to execute 'respondWith' on 'FetchEvent': The event has already been responded to.", 'InvalidStateError');
-      // 3. Add lifetime promise r; 4. set stop propagation flags; 5-6. set
+      if (!eventDispatching(this)) throw new DOMException("Failed to execute 'respondWith' on 'FetchEvent': The event handler is already finished.", 'InvalidStateError');
+      if (s.flags & RESPOND_WITH_ENTERED) throw new DOMException("Failed to execute 'respondWith' on 'FetchEvent': The event has already been responded to.", 'InvalidStateError');
+      // 3. Add lifetime promise r (its reactions below: lifetimeSettled
+      // first, as a reaction of its own would run); 4. set the stop
+      // propagation and stop immediate propagation flags; 5-6. set the
       // respond-with entered and wait to respond flags.
       const p = Promise.resolve(r);
-      addLifetimePromise(st, p);
-      this.stopImmediatePropagation();
-      s.respondWithEntered = true;
+      s.pending++;
+      s.extended++;
+      stopImmediatePropagation(this);
+      s.flags |= RESPOND_WITH_ENTERED;
       p.then((resp) => {
+        lifetimeSettled(s, true, undefined);
         // "If response is not a Response object, or its body is disturbed
         // or locked, then set respond-with error flag" (a network error).
         if (!(resp instanceof internals.Response)) {
           internals.reportException(new TypeError(`Failed to execute 'respondWith' on 'FetchEvent': The promise resolved with a value that is not a Response (${internals.inspect(resp)}).`));
-          s.onResponse('error', null);
+          fetchAnswer(s, 'error', null);
         } else if (resp.bodyUsed) {
           internals.reportException(new TypeError("Failed to execute 'respondWith' on 'FetchEvent': The response body is already used."));
-          s.onResponse('error', null);
+          fetchAnswer(s, 'error', null);
         } else {
-          s.onResponse('response', resp);
+          fetchAnswer(s, 'response', resp);
         }
       }, (e) => {
+        lifetimeSettled(s, false, e);
         internals.reportException(e);
-        s.onResponse('error', null);
+        fetchAnswer(s, 'error', null);
       });
     }
   }
+  Object.defineProperty(FetchEvent.prototype.respondWith, 'length', { value: 1 });
   expose(FetchEvent, 'FetchEvent', { global: isWorker });
-  // dispatchFetch fires a FetchEvent; onResponse('none'|'response'|'error',
-  // response) is called as soon as the outcome is known, done(...) when the
-  // lifetime ends.
-  internals.dispatchFetch = (event, onResponse, done) => {
-    const s = fs(event);
-    let answered = false;
-    s.onResponse = (kind, resp) => {
-      if (answered) return;
-      answered = true;
-      s.isHandled = true;
-      if (s.handledResolve) s.handledResolve();
-      onResponse(kind, resp);
-    };
-    internals.dispatchFunctional(global, event, done);
-    if (!s.respondWithEntered) s.onResponse(event.defaultPrevented ? 'error' : 'none', null);
+  // fetchAnswer tells the host the outcome of the fetch event it fired,
+  // 'none' | 'response' | 'error', once, and resolves handled.
+  function fetchAnswer(s, kind, resp) {
+    const f = s.fetch;
+    if (f.host === null || (s.flags & ANSWERED)) return; // not one the host fired
+    s.flags |= ANSWERED;
+    if (f.handled !== null && f.handled.resolve !== null) f.handled.resolve();
+    ops.fetchAnswer(f.host, kind, resp);
+  }
+  // dispatchFetch creates and fires the FetchEvent of Handle Fetch (one
+  // call from the host: the engine's stack starts afresh with each). The
+  // event is what `new FetchEvent('fetch', { request, clientId,
+  // resultingClientId, cancelable: true })` makes, trusted, its request
+  // made from host when first read. The outcome goes to ops.fetchAnswer as
+  // soon as it is known, the end of the extend lifetime to
+  // ops.eventDone(id, ...).
+  internals.dispatchFetch = (host, clientId, resultingClientId, id) => {
+    const event = createEvent(FetchEvent, 'fetch', true);
+    const s = newExtState();
+    s.fetch = newFetchState(null, host, clientId, resultingClientId, '', null);
+    s.id = id;
+    extState.set(event, s);
+    s.flags |= DISPATCHING;
+    let notCanceled;
+    try { notCanceled = dispatch(global, event); } finally { s.flags &= ~DISPATCHING; }
+    // Handle Fetch: no respondWith → the network, unless the event was
+    // canceled (a network error).
+    if (!(s.flags & RESPOND_WITH_ENTERED)) fetchAnswer(s, notCanceled ? 'none' : 'error', null);
+    if (s.pending === 0) lifetimeEnded(s);
   };
 
   // ---- Clients (worker realm) ----------------------------------------------

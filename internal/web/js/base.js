@@ -111,26 +111,46 @@
 
   // ---- Event ----------------------------------------------------------------
   // State lives in private fields (one flag word for the booleans): events
-  // are made for every functional event, so construction must be cheap.
+  // are made for every functional event, so construction must be cheap. The
+  // dispatch algorithm is defined inside the class (Event._internal) so that
+  // it reads and writes the fields directly. Dispatch has no tree here (a
+  // target alone: workers and headless pages have no nodes), so while the
+  // dispatch flag is set currentTarget is the target and eventPhase is
+  // AT_TARGET, and otherwise null and NONE: neither needs a field.
   const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3;
-  const BUBBLES = 1, CANCELABLE = 2, COMPOSED = 4, STOP = 8, STOP_IMMEDIATE = 16, CANCELED = 32,
-    IN_PASSIVE = 64, DISPATCH = 128, INITIALIZED = 256, TRUSTED = 512;
-  let flagsOf, setFlags, setPath, targetOf;
-  const trustedDesc = { get: undefined, enumerable: true, configurable: false };
+  // (The flags an event the user agent fires usually has are the low bits:
+  // the engine boxes integers from 256 up.)
+  const INITIALIZED = 1, TRUSTED = 2, CANCELABLE = 4, DISPATCH = 8, CANCELED = 16, STOP = 32, STOP_IMMEDIATE = 64,
+    BUBBLES = 128, COMPOSED = 256, IN_PASSIVE = 512;
+  let flagsOf, dispatch, dispatchUntrusted;
+  // An event the user agent creates (internals.createEvent) is built by
+  // Event's constructor alone, with its type and flags given: hostType is
+  // non-null only while that constructor runs.
+  let hostType = null, hostFlags = 0;
+  const NO_ARGS = Object.freeze([]);
+  // (A null prototype: what a script puts on Object.prototype is no part of it.)
+  const trustedDesc = Object.setPrototypeOf({ get: undefined, enumerable: true, configurable: false }, null);
+  const targets = new WeakMap(); // target → Map(type → listener list)
   class Event {
-    #type; #flags; #target = null; #currentTarget = null; #phase = NONE; #timeStamp; #detail = null;
+    #type; #flags; #target = null; #timeStamp;
     constructor(...args) {
-      if (args.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
-      const init = args[1];
-      this.#type = idl.DOMString(args[0]);
-      let f = INITIALIZED;
-      if (init !== undefined && init !== null) {
-        if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError("Failed to construct 'Event': The provided value is not of type 'EventInit'.");
-        if (init.bubbles) f |= BUBBLES;
-        if (init.cancelable) f |= CANCELABLE;
-        if (init.composed) f |= COMPOSED;
+      if (hostType !== null) {
+        this.#type = hostType;
+        this.#flags = hostFlags;
+        hostType = null;
+      } else {
+        if (args.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
+        const type = args[0], init = args[1];
+        this.#type = typeof type === 'string' ? type : idl.DOMString(type);
+        let f = INITIALIZED;
+        if (init !== undefined && init !== null) {
+          if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError("Failed to construct 'Event': The provided value is not of type 'EventInit'.");
+          if (init.bubbles) f |= BUBBLES;
+          if (init.cancelable) f |= CANCELABLE;
+          if (init.composed) f |= COMPOSED;
+        }
+        this.#flags = f;
       }
-      this.#flags = f;
       this.#timeStamp = ops.now();
       // [LegacyUnforgeable] readonly attribute boolean isTrusted.
       Object.defineProperty(this, 'isTrusted', trustedDesc);
@@ -138,9 +158,9 @@
     get type() { return this.#type; }
     get target() { return this.#target; }
     get srcElement() { return this.#target; }
-    get currentTarget() { return this.#currentTarget; }
-    composedPath() { return this.#currentTarget ? [this.#currentTarget] : []; }
-    get eventPhase() { return this.#phase; }
+    get currentTarget() { return (this.#flags & DISPATCH) ? this.#target : null; }
+    composedPath() { return (this.#flags & DISPATCH) ? [this.#target] : []; }
+    get eventPhase() { return (this.#flags & DISPATCH) ? AT_TARGET : NONE; }
     stopPropagation() { this.#flags |= STOP; }
     get cancelBubble() { return (this.#flags & STOP) !== 0; }
     set cancelBubble(v) { if (v) this.#flags |= STOP; }
@@ -162,13 +182,107 @@
     }
     static _internal() {
       flagsOf = (e) => { if (!(#flags in e)) throw new TypeError('Illegal invocation'); return e.#flags; };
-      setFlags = (e, f) => { e.#flags = f; };
-      setPath = (e, target, current, phase) => { e.#target = target; e.#currentTarget = current; e.#phase = phase; };
-      targetOf = (e) => e.#target;
-      trustedDesc.get = Object.getOwnPropertyDescriptor({ get isTrusted() { return (flagsOf(this) & TRUSTED) !== 0; } }, 'isTrusted').get;
-      internals.eventDetail = (e) => e.#detail;
-      internals.setEventDetail = (e, d) => { e.#detail = d; };
+      trustedDesc.get = Object.getOwnPropertyDescriptor({
+        get isTrusted() { if (!(#flags in this)) throw new TypeError('Illegal invocation'); return (this.#flags & TRUSTED) !== 0; },
+      }, 'isTrusted').get;
       internals.isEvent = (e) => e !== null && typeof e === 'object' && #flags in e;
+      internals.eventDispatching = (e) => (flagsOf(e) & DISPATCH) !== 0;
+      // Set the stop propagation and stop immediate propagation flags (as
+      // the user agent does: not through the event's own method).
+      internals.stopImmediatePropagation = (e) => { e.#flags |= STOP | STOP_IMMEDIATE; };
+      internals.setTrusted = (e) => { e.#flags = flagsOf(e) | TRUSTED; return e; };
+      // createEvent makes an event the user agent fires, already trusted:
+      // an instance of cls (Event, or an interface inheriting from it whose
+      // constructors add no private fields; the caller sets up their state)
+      // of the given type, not bubbling, cancelable as asked.
+      internals.createEvent = (cls, type, cancelable) => {
+        hostType = type;
+        hostFlags = INITIALIZED | TRUSTED | (cancelable ? CANCELABLE : 0);
+        return Reflect.construct(Event, NO_ARGS, cls);
+      };
+
+      // DOM "inner invoke" with listeners, a clone of the target's list
+      // (list, the live one), for the phase given by capture. (The lists
+      // are per type: every listener's type is the event's.)
+      const innerInvoke = (target, event, listeners, list, capture) => {
+        for (let i = 0; i < listeners.length; i++) {
+          const l = listeners[i];
+          // Removed listeners, and those of the other phase, are skipped.
+          if (l.removed || l.capture !== capture) continue;
+          callListener(target, event, l, list);
+          // The stop immediate propagation flag ends the loop.
+          if (event.#flags & STOP_IMMEDIATE) return;
+        }
+      };
+      // The body of inner invoke's loop for listener l.
+      const callListener = (target, event, l, list) => {
+        // once: remove an event listener.
+        if (l.once) { l.removed = true; const j = list.indexOf(l); if (j >= 0) list.splice(j, 1); }
+        // passive: set the in passive listener flag.
+        if (l.passive) event.#flags |= IN_PASSIVE;
+        // Call a user object's operation (handleEvent for an object), with
+        // currentTarget (the target) as the callback this value; an
+        // exception is reported.
+        try {
+          const cb = l.callback;
+          if (typeof cb === 'function') {
+            cb.call(target, event);
+          } else {
+            const h = cb.handleEvent;
+            if (typeof h !== 'function') throw new TypeError("The 'handleEvent' property of the event listener is not callable.");
+            h.call(cb, event);
+          }
+        } catch (e) {
+          internals.reportException(e);
+        }
+        // Unset the in passive listener flag.
+        if (l.passive) event.#flags &= ~IN_PASSIVE;
+      };
+      // DOM "invoke" for the path's only struct (the target itself; step
+      // 5, currentTarget, comes with the dispatch flag).
+      const invoke = (target, event, list, capture) => {
+        // 4. If event's stop propagation flag is set, return.
+        if (event.#flags & STOP) return;
+        // 6. Let listeners be a clone of the event listener list; 7. inner invoke.
+        if (list.length === 0) return;
+        innerInvoke(target, event, list.slice(), list, capture);
+      };
+      // dispatch runs DOM's dispatch on a single target (no tree: workers
+      // and headless pages have no nodes).
+      dispatch = (target, event) => {
+        // 1. Set event's dispatch flag (with it eventPhase is AT_TARGET and
+        // currentTarget the target: the path is the target alone).
+        event.#flags |= DISPATCH;
+        event.#target = target;
+        const m = targets.get(target);
+        const list = m === undefined ? undefined : m.get(event.#type);
+        if (list !== undefined) {
+          if (list.length === 1 && !list[0].capture) {
+            // The common case: one listener, not a capture one. The
+            // "capturing" invoke finds nothing to call; the "bubbling" one
+            // (unless propagation was stopped before the dispatch) calls it
+            // (its clone is the listener itself).
+            if (!(event.#flags & STOP)) callListener(target, event, list[0], list);
+          } else {
+            invoke(target, event, list, true);
+            invoke(target, event, list, false);
+          }
+        }
+        // 6-9. eventPhase NONE, currentTarget null, path emptied (all with
+        // the dispatch flag); unset the dispatch, stop propagation and stop
+        // immediate propagation flags.
+        event.#flags &= ~(DISPATCH | STOP | STOP_IMMEDIATE);
+        // 12. Return false if the canceled flag is set, true otherwise.
+        return (event.#flags & CANCELED) === 0;
+      };
+      // dispatchEvent steps 1-2 (after the argument checks), then dispatch.
+      dispatchUntrusted = (target, event) => {
+        const f = flagsOf(event);
+        if ((f & DISPATCH) || !(f & INITIALIZED)) throw new DOMException("Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.", 'InvalidStateError');
+        event.#flags = f & ~TRUSTED;
+        return dispatch(target, event);
+      };
+      internals.dispatchTrusted = (target, event) => { event.#flags = flagsOf(event) | TRUSTED; return dispatch(target, event); };
     }
   }
   Event._internal();
@@ -179,9 +293,10 @@
     Object.defineProperty(Event.prototype, k, { value: v, enumerable: true });
   }
   expose(Event, 'Event');
-  internals.eventDispatching = (e) => (flagsOf(e) & DISPATCH) !== 0;
-  internals.setTrusted = (e) => { setFlags(e, flagsOf(e) | TRUSTED); return e; };
 
+  const details = new WeakMap(); // CustomEvent → detail
+  internals.eventDetail = (e) => { const d = details.get(e); return d === undefined ? null : d; };
+  internals.setEventDetail = (e, d) => { details.set(e, d); };
   class CustomEvent extends Event {
     constructor(...args) {
       if (args.length < 1) throw new TypeError("Failed to construct 'CustomEvent': 1 argument required, but only 0 present.");
@@ -198,7 +313,6 @@
   expose(CustomEvent, 'CustomEvent');
 
   // ---- EventTarget ----------------------------------------------------------
-  const targets = new WeakMap(); // target → Map(type → listener list)
   function listenersOf(t) {
     let m = targets.get(t);
     if (!m) {
@@ -249,62 +363,21 @@
       const i = list.findIndex(l => l.callback === callback && l.capture === capture);
       if (i >= 0) { list[i].removed = true; list.splice(i, 1); }
     }
-    dispatchEvent(event) {
-      if (this === undefined || this === null) return EventTarget.prototype.dispatchEvent.apply(global, arguments);
+    dispatchEvent(...args) {
+      if (this === undefined || this === null) return EventTarget.prototype.dispatchEvent.apply(global, args);
       listenersOf(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'dispatchEvent' on 'EventTarget'");
+      requiredArgs(1, args.length, "Failed to execute 'dispatchEvent' on 'EventTarget'");
+      const event = args[0];
       if (!(event instanceof Event)) throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
-      const f = flagsOf(event);
-      if ((f & DISPATCH) || !(f & INITIALIZED)) throw new DOMException("Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.", 'InvalidStateError');
-      setFlags(event, f & ~TRUSTED);
-      return dispatch(this, event);
+      return dispatchUntrusted(this, event);
     }
   }
+  Object.defineProperty(EventTarget.prototype.dispatchEvent, 'length', { value: 1 });
   expose(EventTarget, 'EventTarget');
   internals.makeEventTarget = (obj) => { if (!targets.has(obj)) targets.set(obj, new Map()); return obj; };
   internals.hasListeners = (t, type) => { const m = targets.get(t); const l = m && m.get(type); return !!(l && l.length); };
   internals.listenerTypes = (t) => { const m = targets.get(t); return m ? [...m.keys()].filter(k => m.get(k).length) : []; };
-
-  // dispatch runs DOM's dispatch on a single target (no tree: workers and
-  // headless pages have no nodes). Exceptions in listeners are reported.
-  function dispatch(target, event) {
-    setFlags(event, flagsOf(event) | DISPATCH);
-    setPath(event, target, target, AT_TARGET);
-    const m = targets.get(target);
-    const list = m && m.get(event.type);
-    if (list && list.length) {
-      // Capture listeners first, then the rest (both at target).
-      const snapshot = list.length === 1 ? list : list.slice();
-      let stopped = false;
-      for (let pass = 0; pass < 2 && !stopped; pass++) {
-        const capturePass = pass === 0;
-        for (let i = 0; i < snapshot.length; i++) {
-          const l = snapshot[i];
-          if (l.removed || l.capture !== capturePass) continue;
-          if (flagsOf(event) & STOP_IMMEDIATE) { stopped = true; break; }
-          if (l.once) { l.removed = true; const j = list.indexOf(l); if (j >= 0) list.splice(j, 1); }
-          if (l.passive) setFlags(event, flagsOf(event) | IN_PASSIVE);
-          try {
-            if (typeof l.callback === 'function') {
-              l.callback.call(target, event);
-            } else {
-              const h = l.callback.handleEvent;
-              if (typeof h !== 'function') throw new TypeError("The 'handleEvent' property of the event listener is not callable.");
-              h.call(l.callback, event);
-            }
-          } catch (e) {
-            internals.reportException(e);
-          }
-          if (l.passive) setFlags(event, flagsOf(event) & ~IN_PASSIVE);
-        }
-      }
-    }
-    setFlags(event, flagsOf(event) & ~(DISPATCH | STOP | STOP_IMMEDIATE));
-    setPath(event, target, null, NONE);
-    return (flagsOf(event) & CANCELED) === 0;
-  }
   internals.dispatch = dispatch;
-  internals.dispatchTrusted = (target, event) => { setFlags(event, flagsOf(event) | TRUSTED); return dispatch(target, event); };
 
   // Event handler IDL attributes (onmessage, onstatechange, ...).
   const handlerStore = new WeakMap();
