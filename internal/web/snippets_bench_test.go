@@ -12,8 +12,17 @@ import (
 	"github.com/swhost/swhost/internal/web"
 )
 
+// Micro-benchmarks of JavaScript snippets in a realm with the platform
+// objects: each snippet's body runs in a loop after its setup. SNIPPETS_FILE
+// names a file of extra snippets (blocks separated by a line "---", each
+// "name", setup lines, a line "===", body lines); JSPROF=PREFIX writes a
+// sobek CPU profile per snippet (go tool pprof -top).
+
+type snippet struct{ name, setup, body string }
+
+// BenchmarkSnippets: what common constructs and platform objects cost.
 func BenchmarkSnippets(b *testing.B) {
-	snips := []struct{ name, setup, body string }{
+	runSnippets(b, []snippet{
 		{"empty", ``, ``},
 		{"object-literal", ``, `x = {a: 1, b: 2, c: 3, d: 4, e: 5};`},
 		{"class-3fields", `class A { constructor() { this.a = 1; this.b = 2; this.c = 3; } }`, `x = new A();`},
@@ -30,6 +39,32 @@ func BenchmarkSnippets(b *testing.B) {
 		{"promise-then", `const f = () => 1;`, `x = Promise.resolve(1).then(f);`},
 		{"new-Promise", ``, `x = new Promise((r) => r(1));`},
 		{"dispatch-empty-listener", `const t = new EventTarget(); t.addEventListener('x', () => {}); const e = new Event('x');`, `t.dispatchEvent(new Event('x'));`},
+	})
+}
+
+// BenchmarkEventDispatchParts: Event construction and EventTarget dispatch
+// in base.js (the parts of every functional event).
+func BenchmarkEventDispatchParts(b *testing.B) {
+	runSnippets(b, []snippet{
+		{"new-Event", ``, `x = new Event('x');`},
+		{"new-Event-init", `const init = { cancelable: true };`, `x = new Event('x', init);`},
+		{"dispatch-no-listener", `const t = new EventTarget(); const e = new Event('x');`, `t.dispatchEvent(e);`},
+		{"dispatch-empty-listener", `const t = new EventTarget(); t.addEventListener('x', () => {}); const e = new Event('x');`, `t.dispatchEvent(e);`},
+		{"dispatch-2-listeners", `const t = new EventTarget(); t.addEventListener('x', () => {}); t.addEventListener('x', { handleEvent() {} }); const e = new Event('x');`, `t.dispatchEvent(e);`},
+	})
+}
+
+func runSnippets(b *testing.B, snips []snippet) {
+	if f := os.Getenv("SNIPPETS_FILE"); f != "" {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, block := range strings.Split(string(data), "\n---\n") {
+			name, rest, _ := strings.Cut(strings.TrimSpace(block), "\n")
+			setup, body, _ := strings.Cut(rest, "\n===\n")
+			snips = append(snips, snippet{name, setup, body})
+		}
 	}
 	for _, s := range snips {
 		b.Run(s.name, func(b *testing.B) {
@@ -37,15 +72,25 @@ func BenchmarkSnippets(b *testing.B) {
 			var fn sobek.Callable
 			loopDo(b, r, func(rt *sobek.Runtime) error {
 				v, err := rt.RunString(`let x; ` + s.setup + `; (n) => { for (let i = 0; i < n; i++) { ` + s.body + ` } }`)
+				if err != nil {
+					return err
+				}
 				fn, _ = sobek.AssertFunction(v)
-				return err
+				return nil
 			})
 			if p := os.Getenv("JSPROF"); p != "" {
-				f, _ := os.Create(p + "-" + s.name + ".prof")
-				_ = sobek.StartProfile(f)
+				f, err := os.Create(p + "-" + s.name + ".prof")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := sobek.StartProfile(f); err != nil {
+					b.Fatal(err)
+				}
 				defer func() { sobek.StopProfile(); f.Close() }()
 			}
 			b.ResetTimer()
+			// Chunks of iterations per task: one task may not run past the
+			// realm's CPU budget.
 			const chunk = 512
 			for i := 0; i < b.N; i += chunk {
 				n := min(chunk, b.N-i)
