@@ -26,10 +26,12 @@ func MatchScope(clientURL string, scopes []string) (string, bool) {
 	best := ""
 	found := false
 	for _, s := range scopes {
-		if OriginOf(s) != origin {
+		// (The prefix test first: it is cheap and rules out most scopes
+		// before their origin is parsed.)
+		if len(s) <= len(best) && found || !strings.HasPrefix(clientURL, s) {
 			continue
 		}
-		if strings.HasPrefix(clientURL, s) && len(s) > len(best) {
+		if OriginOf(s) == origin {
 			best, found = s, true
 		}
 	}
