@@ -170,6 +170,25 @@ func TestCacheSemantics(t *testing.T) {
 			        await text(caches.match('/x', { cacheName: 'unknown' })), await caches.has('unknown'),
 			        await text(caches.match(new Request('/x', { method: 'POST' }), { ignoreMethod: true }))];`,
 			`["first","only second","second","undefined",false,"first"]`},
+		// WebIDL: match needs its request; the options dictionary is
+		// converted after the request, members in lexicographic order; a
+		// non-object is a TypeError; errors reject, never throw.
+		{"MatchArgumentsAndOptions", `
+			await (await caches.open('args')).put('/a', new Response('a'));
+			const c = await caches.open('args');
+			const order = [];
+			const spy = new Proxy({}, { get(t, k) { if (typeof k === 'string') order.push(k); return undefined; } });
+			const req = { toString() { order.push('request'); return '/a'; } };
+			const got = [await (await caches.match(req, spy)).text()];
+			const rejects = async (f) => { try { const p = f(); if (!(p instanceof Promise)) return 'threw'; await p; return 'resolved'; } catch (e) { return e.name; } };
+			got.push(await rejects(() => caches.match()), await rejects(() => c.match()), await rejects(() => caches.match('/a', 5)),
+			         await rejects(() => c.match('/a', 'x')), await rejects(() => caches.match('/a', { cacheName: Symbol() })),
+			         await rejects(() => CacheStorage.prototype.match.call({}, '/a')), await rejects(() => Cache.prototype.match.call({}, '/a')));
+			got.push(CacheStorage.prototype.match.length, Cache.prototype.match.length, (await c.match(undefined)) === undefined, (await caches.match('/a', null)) !== undefined);
+			got.push(await rejects(() => caches.open()), await rejects(() => caches.open(Symbol())), CacheStorage.prototype.open.length,
+			         (await caches.open({ toString() { return 'args'; } })) instanceof Cache);
+			return [got, order];`,
+			`[["a","TypeError","TypeError","TypeError","TypeError","TypeError","TypeError","TypeError",1,1,true,true,"TypeError","TypeError",1,true],["request","cacheName","ignoreMethod","ignoreSearch","ignoreVary"]]`},
 	}
 	for _, realm := range ffRealms {
 		for _, c := range storage {

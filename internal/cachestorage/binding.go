@@ -116,11 +116,22 @@ func (s *Storage) Install(env *sw.Env) error {
 		return func(rt *sobek.Runtime) sobek.Value { return rt.ToValue(v) }
 	}
 
+	// cachesOpen(name, makeCache) resolves with makeCache(id).
 	r.SetOp("cachesOpen", func(call sobek.FunctionCall) sobek.Value {
 		name := call.Argument(0).String()
+		makeCache, ok := sobek.AssertFunction(call.Argument(1))
+		if !ok {
+			panic(rt.NewTypeError("cachesOpen: no Cache maker"))
+		}
 		return fast(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 			id, err := s.Open(ctx, origin, name)
-			return value(id), err
+			return func(rt *sobek.Runtime) sobek.Value {
+				c, err := makeCache(sobek.Undefined(), rt.ToValue(id))
+				if err != nil {
+					panic(err)
+				}
+				return c
+			}, err
 		})
 	})
 	r.SetOp("cachesHas", func(call sobek.FunctionCall) sobek.Value {
@@ -150,20 +161,39 @@ func (s *Storage) Install(env *sw.Env) error {
 			return rt.NewArray(vals...)
 		}, err
 	}))
+	// match(request, options): the options dictionary is converted here,
+	// after the request, its members in lexicographic order.
+	queryOptions := func(v sobek.Value, multi bool) (QueryOptions, *string) {
+		o := js.Dictionary(rt, v, "")
+		var name *string
+		if multi {
+			if x := js.Member(o, "cacheName"); !sobek.IsUndefined(x) {
+				n := js.DOMString(rt, x)
+				name = &n
+			}
+		}
+		return QueryOptions{IgnoreMethod: js.Member(o, "ignoreMethod").ToBoolean(), IgnoreSearch: js.Member(o, "ignoreSearch").ToBoolean(),
+			IgnoreVary: js.Member(o, "ignoreVary").ToBoolean()}, name
+	}
+	response := func(resp *web.Response, err error) (func(*sobek.Runtime) sobek.Value, error) {
+		if err != nil || resp == nil {
+			return func(*sobek.Runtime) sobek.Value { return sobek.Undefined() }, err
+		}
+		return func(*sobek.Runtime) sobek.Value { return web.ResponseToJS(r, resp) }, nil
+	}
 	r.SetOp("cachesMatch", func(call sobek.FunctionCall) sobek.Value {
 		req := request(call.Argument(0))
-		opts := options(call.Argument(1))
-		var name *string
-		if v := call.Argument(2); !sobek.IsNull(v) && !sobek.IsUndefined(v) {
-			n := v.String()
-			name = &n
-		}
+		opts, name := queryOptions(call.Argument(1), true)
 		return fast(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
-			resp, err := s.Match(ctx, origin, req, opts, name)
-			if err != nil || resp == nil {
-				return func(*sobek.Runtime) sobek.Value { return sobek.Undefined() }, err
-			}
-			return func(*sobek.Runtime) sobek.Value { return web.ResponseToJS(r, resp) }, nil
+			return response(s.Match(ctx, origin, req, opts, name))
+		})
+	})
+	r.SetOp("cacheMatch", func(call sobek.FunctionCall) sobek.Value {
+		id := call.Argument(0).ToInteger()
+		req := request(call.Argument(1))
+		opts, _ := queryOptions(call.Argument(2), false)
+		return fast(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
+			return response(s.MatchOne(ctx, id, req, opts))
 		})
 	})
 	r.SetOp("cacheMatchAll", func(call sobek.FunctionCall) sobek.Value {

@@ -85,7 +85,7 @@ func (x *Index) Install(env *sw.Env) error {
 	del := func(call sobek.FunctionCall) sobek.Value {
 		reg := registration(call.This)
 		requiredArgs(call, "delete")
-		id := conv0(rt).domString(call.Argument(0))
+		id := js.DOMString(rt, call.Argument(0))
 		p, res := r.NewPromise()
 		x.DeleteOn(run, RegID(reg.ID), id).Then(settle(res))
 		return rt.ToValue(p)
@@ -110,43 +110,12 @@ func (x *Index) Install(env *sw.Env) error {
 	}
 	r.SetOp("indexMethods", func(sobek.FunctionCall) sobek.Value {
 		o := rt.NewObject()
-		_ = o.Set("add", promiseOperation(rt, "add", 1, add))
-		_ = o.Set("delete", promiseOperation(rt, "delete", 1, del))
-		_ = o.Set("getAll", promiseOperation(rt, "getAll", 0, getAll))
+		_ = o.Set("add", js.PromiseOperation(rt, "add", 1, add))
+		_ = o.Set("delete", js.PromiseOperation(rt, "delete", 1, del))
+		_ = o.Set("getAll", js.PromiseOperation(rt, "getAll", 0, getAll))
 		return o
 	})
 	return r.RunPrelude(indexPrelude)
-}
-
-// conv0 is a converter for DOMString only (no icons).
-func conv0(rt *sobek.Runtime) *jsConverter { return &jsConverter{rt: rt} }
-
-// promiseOperation makes a native function for a promise-returning WebIDL
-// operation: its name and length as WebIDL says, and any exception it
-// throws returned as a rejected promise instead.
-func promiseOperation(rt *sobek.Runtime, name string, length int, fn func(sobek.FunctionCall) sobek.Value) *sobek.Object {
-	f := rt.ToValue(func(call sobek.FunctionCall) (ret sobek.Value) {
-		defer func() {
-			if x := recover(); x != nil {
-				var v sobek.Value
-				switch e := x.(type) {
-				case *sobek.Exception:
-					v = e.Value()
-				case sobek.Value:
-					v = e
-				default:
-					panic(x) // an interrupt or an engine error: not a JS exception
-				}
-				p, _, reject := rt.NewPromise()
-				_ = reject(v)
-				ret = rt.ToValue(p)
-			}
-		}()
-		return fn(call)
-	}).(*sobek.Object)
-	_ = f.DefineDataProperty("name", rt.ToValue(name), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
-	_ = f.DefineDataProperty("length", rt.ToValue(length), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
-	return f
 }
 
 // descriptionToJS converts a ContentDescription to a JS object as WebIDL

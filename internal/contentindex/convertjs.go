@@ -3,6 +3,7 @@ package contentindex
 import (
 	"github.com/grafana/sobek"
 
+	"github.com/swhost/swhost/internal/js"
 	"github.com/swhost/swhost/internal/web"
 )
 
@@ -46,50 +47,13 @@ func (c *jsConverter) typeError(msg string) {
 	panic(c.rt.NewTypeError(msg))
 }
 
-// dictionary is the WebIDL dictionary check: undefined and null are an empty
-// dictionary (nil), other non-objects a TypeError.
 func (c *jsConverter) dictionary(v sobek.Value, what string) *sobek.Object {
-	if v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) {
-		return nil
-	}
-	o, ok := v.(*sobek.Object)
-	if !ok {
-		c.typeError(what + " is not of type 'dictionary'.")
-	}
-	return o
+	return js.Dictionary(c.rt, v, what)
 }
 
-// member reads a dictionary member (getters run), undefined when absent.
-func member(o *sobek.Object, name string) sobek.Value {
-	if o == nil {
-		return sobek.Undefined()
-	}
-	v := o.Get(name)
-	if v == nil {
-		return sobek.Undefined()
-	}
-	return v
-}
+func member(o *sobek.Object, name string) sobek.Value { return js.Member(o, name) }
 
-// domString is WebIDL DOMString: ToString, a TypeError for a Symbol.
-func (c *jsConverter) domString(v sobek.Value) string {
-	if _, ok := v.(*sobek.Symbol); ok {
-		c.typeError("Cannot convert a Symbol value to a string")
-	}
-	if s, ok := v.(sobek.String); ok {
-		return s.Export().(string)
-	}
-	// An object becomes a primitive (its toString or valueOf runs); a
-	// primitive other than a string prints itself.
-	p := v.ToString()
-	if _, ok := p.(*sobek.Symbol); ok {
-		c.typeError("Cannot convert a Symbol value to a string")
-	}
-	if s, ok := p.(sobek.String); ok {
-		return s.Export().(string)
-	}
-	return p.String()
-}
+func (c *jsConverter) domString(v sobek.Value) string { return js.DOMString(c.rt, v) }
 
 func (c *jsConverter) usvString(v sobek.Value) string { return web.ToUSV(c.domString(v)) }
 

@@ -26,11 +26,17 @@
 
   class Cache {
     constructor() { illegalConstructor(); }
-    match(request, options) {
-      const id = cid(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'match' on 'Cache'");
-      return promised(() => ops.cacheMatchAll(id, query(request), queryOptions(options), 1))
-        .then(list => list.length ? list[0] : undefined);
+    // match is the hot path of every worker: a rest parameter (cheaper than
+    // arguments here; length set below), options converted in Go, the
+    // response returned directly.
+    match(...args) {
+      try {
+        const id = cid(this);
+        if (args.length < 1) requiredArgs(1, args.length, "Failed to execute 'match' on 'Cache'");
+        return ops.cacheMatch(id, query(args[0]), args[1]);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     matchAll(request, options) {
       const id = cid(this);
@@ -85,33 +91,40 @@
       return promised(() => ops.cacheKeys(id, request === undefined ? null : query(request), queryOptions(options)));
     }
   }
+  Object.defineProperty(Cache.prototype.match, 'length', { value: 1 });
   expose(Cache, 'Cache');
 
+  // A Cache object for the cache id the native side opened.
+  const makeCache = (id) => {
+    const c = Object.create(Cache.prototype);
+    cacheIds.set(c, id);
+    return c;
+  };
   const storageBrand = new WeakSet();
   class CacheStorage {
     constructor() { illegalConstructor(); }
-    match(request, options) {
-      if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
-      requiredArgs(1, arguments.length, "Failed to execute 'match' on 'CacheStorage'");
-      return promised(() => {
-        const o = idl.dictionary(options);
-        const name = o.cacheName === undefined ? null : idl.DOMString(o.cacheName);
-        return ops.cachesMatch(query(request), queryOptions(o), name);
-      });
+    match(...args) {
+      try {
+        if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
+        if (args.length < 1) requiredArgs(1, args.length, "Failed to execute 'match' on 'CacheStorage'");
+        return ops.cachesMatch(query(args[0]), args[1]);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     has(cacheName) {
       if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
       requiredArgs(1, arguments.length, "Failed to execute 'has' on 'CacheStorage'");
       return promised(() => ops.cachesHas(idl.DOMString(cacheName)));
     }
-    open(cacheName) {
-      if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
-      requiredArgs(1, arguments.length, "Failed to execute 'open' on 'CacheStorage'");
-      return promised(() => ops.cachesOpen(idl.DOMString(cacheName))).then((id) => {
-        const c = Object.create(Cache.prototype);
-        cacheIds.set(c, id);
-        return c;
-      });
+    open(...args) {
+      try {
+        if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
+        if (args.length < 1) requiredArgs(1, args.length, "Failed to execute 'open' on 'CacheStorage'");
+        return ops.cachesOpen(idl.DOMString(args[0]), makeCache);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     delete(cacheName) {
       if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
@@ -123,6 +136,8 @@
       return ops.cachesKeys();
     }
   }
+  Object.defineProperty(CacheStorage.prototype.match, 'length', { value: 1 });
+  Object.defineProperty(CacheStorage.prototype.open, 'length', { value: 1 });
   expose(CacheStorage, 'CacheStorage');
   const caches = Object.create(CacheStorage.prototype);
   storageBrand.add(caches);
