@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"math"
 	"mime"
 	"mime/multipart"
@@ -18,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -179,6 +181,22 @@ func InstallFetch(r *js.Realm, env FetchEnv) error {
 		return sobek.Undefined()
 	})
 	r.SetOp("fetchStart", fr.start)
+	// The header list, body and URL list of a Response made by
+	// ResponseToJS, fetched when script (or responseData) first needs them.
+	r.SetOp("fetchGoHeaders", func(c sobek.FunctionCall) sobek.Value {
+		return headerList(rt, goResponseOf(c.Argument(0)).resp.Header)
+	})
+	r.SetOp("fetchGoBody", func(c sobek.FunctionCall) sobek.Value {
+		return rt.ToValue(rt.NewArrayBuffer(goResponseOf(c.Argument(0)).resp.Body))
+	})
+	r.SetOp("fetchGoURLList", func(c sobek.FunctionCall) sobek.Value {
+		l := goResponseOf(c.Argument(0)).resp.URLList
+		urls := make([]any, len(l))
+		for i, u := range l {
+			urls[i] = u
+		}
+		return rt.NewArray(urls...)
+	})
 	hops := &headerOps{rt: rt}
 	if idl, ok := r.Internal("idl").(*sobek.Object); ok {
 		hops.byteString, _ = sobek.AssertFunction(idl.Get("ByteString"))
@@ -1030,41 +1048,115 @@ func (fr *fetchRealm) stamp(req *Request) {
 // "error", or "" / "default" for none) says which filter JS applies: an
 // opaque response shows status 0, no headers and no body, a basic one no
 // Set-Cookie, a cors one only the safelisted and CORSExposedHeaders names.
-// The body bytes are shared with JS, which never modifies them. Call on
-// the realm's loop after InstallFetch.
+// The body bytes are shared with JS, which never modifies them; JS reads
+// the headers, body and URL list only when first needed, and ResponseFromJS
+// copies resp itself back while script has not read the body: do not
+// modify resp later. Call on the realm's loop after InstallFetch.
 func ResponseToJS(r *js.Realm, resp *Response) sobek.Value {
 	return fetchStateOf(r).responseToJS(resp)
 }
 
+// goResponse is the Go response behind a JS Response made by ResponseToJS
+// (its internal state's src, an object script never sees): JS fetches the
+// header list, body bytes and URL list from it when first needed, and
+// responseData hands it back while the JS Response is as it was made (see
+// passthrough).
+type goResponse struct {
+	resp    *Response
+	exposed []string // a cors response's CORS-exposed names, as JS has them
+}
+
+// goResponse is a sobek.DynamicObject without properties: the cheapest
+// object that carries a Go value.
+func (*goResponse) Get(string) sobek.Value       { return nil }
+func (*goResponse) Set(string, sobek.Value) bool { return false }
+func (*goResponse) Has(string) bool              { return false }
+func (*goResponse) Delete(string) bool           { return false }
+func (*goResponse) Keys() []string               { return nil }
+
+// responsePassthrough lets ResponseFromJS return a copy of the Go response
+// a JS Response was made from (tests turn it off to compare).
+var responsePassthrough = func() *atomic.Bool { var b atomic.Bool; b.Store(true); return &b }()
+
+func goResponseOf(v sobek.Value) *goResponse {
+	g, ok := v.Export().(*goResponse)
+	if !ok {
+		panic("web: not a Go response")
+	}
+	return g
+}
+
+// passthrough is what responseFromData makes of the data responseData
+// would give for an untouched Response made from g.resp: a copy that
+// shares only the body bytes (as the JS body did), with the Type, header
+// (canonical names), URL list, redirected and CORS-exposed names as the
+// round trip through JS makes them, and ServiceWorker unset.
+func (g *goResponse) passthrough() *Response {
+	in := g.resp
+	out := &Response{Type: orDefault(in.Type, "default"), Status: in.Status, StatusText: in.StatusText,
+		Header: copyHeader(in.Header), Redirected: in.Redirected || len(in.URLList) > 1}
+	if in.HasBody || len(in.Body) > 0 {
+		out.Body, out.HasBody = in.Body, true
+	}
+	if len(in.URLList) > 0 {
+		out.URLList = slices.Clone(in.URLList)
+	}
+	if out.Type == "cors" {
+		out.CORSExposedHeaders = append([]string{}, g.exposed...)
+	}
+	return out
+}
+
+// copyHeader is the header headerFromList(headerList(h)) makes: names
+// canonicalized (values of names that become the same joined in sorted
+// order of the names), names without values dropped.
+func copyHeader(h http.Header) http.Header {
+	simple := true
+	for k, vs := range h {
+		if len(vs) == 0 || http.CanonicalHeaderKey(k) != k {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		if h == nil {
+			return http.Header{}
+		}
+		return h.Clone()
+	}
+	keys := slices.Sorted(maps.Keys(h))
+	out := make(http.Header, len(keys))
+	for _, k := range keys {
+		for _, v := range h[k] {
+			out.Add(k, v)
+		}
+	}
+	return out
+}
+
 func (fr *fetchRealm) responseToJS(resp *Response) sobek.Value {
 	rt := fr.r.Runtime()
-	var body any = sobek.Null()
-	if resp.HasBody || len(resp.Body) > 0 {
-		body = rt.NewArrayBuffer(resp.Body)
-	}
 	typ := resp.Type
 	if typ == "" {
 		typ = "default"
 	}
-	urls := make([]any, len(resp.URLList))
-	for i, u := range resp.URLList {
-		urls[i] = u
-	}
+	g := &goResponse{resp: resp}
 	var exposed sobek.Value = sobek.Null()
 	if typ == "cors" {
-		names := resp.CORSExposedHeaders
-		if names == nil {
-			names = corsExposedHeaders(resp.Header, "same-origin")
+		g.exposed = resp.CORSExposedHeaders
+		if g.exposed == nil {
+			g.exposed = corsExposedHeaders(resp.Header, "same-origin")
 		}
-		vals := make([]any, len(names))
-		for i, n := range names {
+		vals := make([]any, len(g.exposed))
+		for i, n := range g.exposed {
 			vals[i] = n
 		}
 		exposed = rt.NewArray(vals...)
 	}
+	src := rt.NewDynamicObject(g)
 	v, err := fr.makeResponse(sobek.Undefined(),
-		rt.ToValue(typ), rt.ToValue(resp.Status), isoValue(rt, resp.StatusText), headerList(rt, resp.Header),
-		rt.ToValue(body), rt.NewArray(urls...), rt.ToValue(resp.Redirected), exposed)
+		src, rt.ToValue(responsePassthrough.Load()), rt.ToValue(typ), rt.ToValue(resp.Status), isoValue(rt, resp.StatusText),
+		rt.ToValue(resp.HasBody || len(resp.Body) > 0), rt.ToValue(resp.Redirected), exposed)
 	if err != nil {
 		panic(err)
 	}
@@ -1079,16 +1171,15 @@ func (fr *fetchRealm) responseToJS(resp *Response) sobek.Value {
 // realm's loop.
 func ResponseFromJS(r *js.Realm, v sobek.Value, opts ...ConvertOption) (*Response, error) {
 	fr := fetchStateOf(r)
-	notResponse := js.TypeError("The provided value is not of type 'Response'.")
 	if _, ok := v.(*sobek.Object); !ok {
-		return nil, notResponse
+		return nil, js.TypeError("The provided value is not of type 'Response'.")
 	}
 	data, err := fr.responseData(sobek.Undefined(), v, r.Runtime().ToValue(hasOption(opts, ConsumeBody)))
 	if err != nil {
 		return nil, jsError(err)
 	}
 	if sobek.IsNull(data) {
-		return nil, notResponse
+		return nil, js.TypeError("The provided value is not of type 'Response'.")
 	}
 	if sobek.IsUndefined(data) {
 		return nil, ErrBodyPending
@@ -1286,9 +1377,14 @@ func requestFromData(v sobek.Value) (*Request, error) {
 }
 
 // responseData's layout (fetch.js responseData): type, status, statusText,
-// header list, body, URL list, redirected, CORS-exposed names.
+// header list, body, URL list, redirected, CORS-exposed names; or the Go
+// response an untouched Response was made from.
 func responseFromData(v sobek.Value) (*Response, error) {
-	a, ok := v.Export().([]any)
+	x := v.Export()
+	if g, ok := x.(*goResponse); ok {
+		return g.passthrough(), nil
+	}
+	a, ok := x.([]any)
 	if !ok || len(a) < 8 {
 		return nil, errors.New("web: malformed response data")
 	}

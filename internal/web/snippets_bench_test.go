@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -105,7 +106,8 @@ func runSnippets(b *testing.B, snips []snippet) {
 
 // BenchmarkConvert measures the Go ↔ JS conversions on a service worker's
 // per-request path: RequestToJS (the fetch event's request), ResponseToJS
-// (a cache hit) and ResponseFromJS (reading back what the worker answered).
+// (a cache hit) and ResponseFromJS (reading back what the worker answered),
+// and a cache hit's round trip.
 func BenchmarkConvert(b *testing.B) {
 	req := &web.Request{Method: "GET", URL: "https://bench.example/page?x=1", Mode: "navigate", Destination: "document",
 		Header: http.Header{"Accept": {"text/html"}, "User-Agent": {"bench/1.0"}, "Accept-Language": {"en"}}}
@@ -163,6 +165,20 @@ func BenchmarkConvert(b *testing.B) {
 		run(b, "", func(rt *sobek.Runtime, r *js.Realm, _ sobek.Value) error {
 			var err error
 			web.ResponseFromJSAsync(r, web.ResponseToJS(r, resp), func(_ *web.Response, e error) { err = e })
+			return err
+		})
+	})
+	// A cache hit answered as it is: caches.match's Response (ResponseToJS)
+	// handed to respondWith (ResponseFromJSAsync) untouched, which takes
+	// the Go response back without rebuilding it through JS.
+	b.Run("CacheHit-roundtrip", func(b *testing.B) {
+		run(b, "", func(rt *sobek.Runtime, r *js.Realm, _ sobek.Value) error {
+			var err error
+			web.ResponseFromJSAsync(r, web.ResponseToJS(r, resp), func(got *web.Response, e error) {
+				if err = e; err == nil && (len(got.Body) != len(resp.Body) || got.Header.Get("Content-Type") != "text/html") {
+					err = fmt.Errorf("got %+v", got)
+				}
+			})
 			return err
 		})
 	})

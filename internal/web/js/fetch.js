@@ -729,7 +729,7 @@
   function hds(h) { const s = hdrState.get(h); if (!s) throw new TypeError('Illegal invocation'); if (s.list === null) hlist(s); return s; }
   function hlist(st) {
     if (st.list === null) {
-      const f = st.full, list = [];
+      const f = fullOf(st), list = [];
       for (let i = 0; i < f.length; i += 3) {
         const l = f[i + 1];
         if (st.filter === 'basic' && isForbiddenResponseName(l)) continue;
@@ -746,8 +746,11 @@
     hdrState.set(h, st);
     return h;
   }
+  // The unfiltered list of a response made from Go, fetched on first use
+  // (full null: src, the Go response, has it).
+  const fullOf = (st) => (st.full !== null ? st.full : (st.full = ops.fetchGoHeaders(st.src)));
   // The list (as Go reads it) of a headers state.
-  const listOf = (st) => (st.list === null && !st.filter ? st.full : hlist(st));
+  const listOf = (st) => (st.list === null && !st.filter ? fullOf(st) : hlist(st));
   const tokenRE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   const isToken = (s) => tokenRE.test(s);
   const nameSet = (names) => { const o = Object.create(null); for (let i = 0; i < names.length; i++) o[names[i]] = true; return o; };
@@ -864,10 +867,14 @@
   expose(Headers, 'Headers');
 
   // ---- Body (Fetch §5.2, §5.3) ---------------------------------------------------
-  // A body is { bytes, stream, used, source, error, release }: bytes until
-  // script asks for a stream; stream when it has one (then bytes is null).
-  const bodyDefaults = { bytes: null, stream: null, used: false, source: true, error: undefined, release: null }; // never changed
+  // A body is { bytes, stream, used, source, error, release, src }: bytes
+  // until script asks for a stream; stream when it has one (then bytes is
+  // null). A body of a response made from Go has src (the Go response)
+  // and bytes null until they are first needed (see bytesOf).
+  const bodyDefaults = { bytes: null, stream: null, used: false, source: true, error: undefined, release: null, src: null }; // never changed
   const bodyFromBytes = (bytes) => ({ __proto__: bodyDefaults, bytes });
+  // The bytes of a body without a stream.
+  const bytesOf = (body) => (body.bytes !== null ? body.bytes : body.src !== null ? (body.bytes = new Uint8Array(ops.fetchGoBody(body.src))) : EMPTY);
   // A body can also carry error (set when fetch() is aborted) and release
   // (run once it is read).
   function bodyStream(body) {
@@ -879,7 +886,7 @@
         acquireReader(s);
         body.stream = s;
       } else {
-        body.stream = streamFromBytes(body.bytes);
+        body.stream = streamFromBytes(bytesOf(body));
         if (body.error !== undefined) errorStream(rsState.get(body.stream), body.error);
       }
       body.bytes = null;
@@ -896,7 +903,7 @@
     if (body === null) return Promise.resolve(EMPTY);
     releaseBody(body);
     if (body.error !== undefined) { body.used = true; return Promise.reject(body.error); }
-    if (!body.stream) { body.used = true; return Promise.resolve(body.bytes); }
+    if (!body.stream) { body.used = true; return Promise.resolve(bytesOf(body)); }
     return readAllBytes(body.stream);
   }
   // The body's bytes when all of them are in memory now, else undefined.
@@ -904,7 +911,7 @@
   function bodyBytesNow(body, consume) {
     if (!body.stream) {
       if (consume) { body.used = true; releaseBody(body); }
-      return body.bytes !== null ? body.bytes : EMPTY;
+      return bytesOf(body);
     }
     const st = rsState.get(body.stream);
     const queued = queuedToEnd(st);
@@ -923,7 +930,7 @@
   // Fetch "clone a body".
   function cloneBody(body) {
     if (body === null) return null;
-    if (!body.stream) return { bytes: body.bytes, stream: null, used: body.used, source: body.source, error: body.error, release: null };
+    if (!body.stream) return { bytes: body.bytes, stream: null, used: body.used, source: body.source, error: body.error, release: null, src: body.src };
     const [a, b] = teeStream(body.stream);
     body.stream = a;
     return { bytes: null, stream: b, used: false, source: body.source, error: body.error, release: null };
@@ -988,7 +995,7 @@
       if (body !== null && isUnusable(body)) return Promise.reject(new TypeError(`Failed to execute '${op}' on '${iface}': body stream already read`));
       if (body === null || (!body.stream && body.error === undefined)) { // all in memory: no need to wait
         if (body !== null) { body.used = true; releaseBody(body); }
-        try { return Promise.resolve(then(body === null ? EMPTY : body.bytes, obj)); } catch (e) { return Promise.reject(e); }
+        try { return Promise.resolve(then(body === null ? EMPTY : bytesOf(body), obj)); } catch (e) { return Promise.reject(e); }
       }
       return readBody(body).then((bytes) => then(bytes, obj));
     };
@@ -1228,10 +1235,14 @@
   // (Not frozen: an inherited read-only property could not be assigned.)
   const responseDefaults = {
     type: 'default', status: 200, statusText: '', list: null, guard: 'response', sorted: null, full: Object.freeze([]), filter: '', exposed: null,
-    headers: null, urlList: Object.freeze([]), body: null, redirected: false, corsExposed: null, internal: null,
+    headers: null, urlList: Object.freeze([]), body: null, redirected: false, corsExposed: null, internal: null, src: null, pass: false,
   };
-  // Responses made from Go: immutable headers, built on first use.
-  const goResponseDefaults = { __proto__: responseDefaults, guard: 'immutable' };
+  // Responses made from Go (responseFromGo): immutable headers, the
+  // unfiltered list (full) and the URL list fetched from the Go response
+  // src on first use. pass: Go may still take src back as it is (see
+  // responseData).
+  const goResponseDefaults = { __proto__: responseDefaults, guard: 'immutable', full: null, urlList: null, pass: true };
+  const urlsOf = (st) => (st.urlList !== null ? st.urlList : (st.urlList = ops.fetchGoURLList(st.src)));
   function makeResponseObject(st) { const r = Object.create(Response.prototype); resState.set(r, st); return r; }
   const defaultResponseInit = Object.freeze({ headers: undefined, status: 200, statusText: '' });
   function convertResponseInit(init, what) {
@@ -1310,13 +1321,13 @@
     }
     get type() { return ress(this).type; }
     get url() {
-      const l = ress(this).urlList;
+      const l = urlsOf(ress(this));
       if (!l.length) return '';
       const u = l[l.length - 1];
       const i = u.indexOf('#');
       return i < 0 ? u : u.slice(0, i);
     }
-    get redirected() { const st = ress(this); return st.urlList.length > 1 || st.redirected; }
+    get redirected() { const st = ress(this); return urlsOf(st).length > 1 || st.redirected; }
     get status() { return ress(this).status; }
     get ok() { const s = ress(this).status; return s >= 200 && s <= 299; }
     get statusText() { return ress(this).statusText; }
@@ -1324,7 +1335,9 @@
     clone() {
       const st = ress(this);
       if (isUnusable(st.body) || (st.internal && isUnusable(st.internal.body))) throw new TypeError("Failed to execute 'clone' on 'Response': Response body is already used"); // 1.
-      return makeResponseObject(cloneResponseState(st)); // 2-3.
+      const c = makeResponseObject(cloneResponseState(st)); // 2-3. (The clone keeps pass.)
+      if (st.src !== null) st.pass = false;
+      return c;
     }
   }
   installBody(Response, 'Response', (r) => ress(r).body, (r) => hlist(ress(r)));
@@ -1403,19 +1416,19 @@
   Object.defineProperty(global, 'fetch', { value: fetch, writable: true, enumerable: true, configurable: true });
 
   // ---- Go interop (fetch.go) ---------------------------------------------------------
-  // A Response for a Go response (internal response data, its type naming
-  // the filter): basic, cors, opaque, opaqueredirect, error or default.
-  // list is the header list [name, lowercased name, value, …]; the
-  // filtered list is built from it on first use.
-  function responseFromGo(type, status, statusText, list, body, urlList, redirected, exposed) {
-    const b = body === null ? null : bodyFromBytes(new Uint8Array(body));
-    const st = { __proto__: goResponseDefaults, type };
-    if (redirected) st.redirected = true;
+  // A Response for a Go response src (internal response data, its type
+  // naming the filter): basic, cors, opaque, opaqueredirect, error or
+  // default. Its header list [name, lowercased name, value, …] (ops.
+  // fetchGoHeaders) and body bytes (ops.fetchGoBody) are fetched from src
+  // when first needed; the filtered list is built from the former then.
+  // pass: Go may take src back as it is (responseData).
+  function responseFromGo(src, pass, type, status, statusText, hasBody, redirected, exposed) {
+    const b = hasBody ? { __proto__: bodyDefaults, src } : null;
+    let st; // (each made by one literal: cheaper than adding properties)
     switch (type) {
       case 'basic': // Headers less Set-Cookie and Set-Cookie2.
       case 'cors': // Headers less all but the CORS-safelisted and exposed names.
-        st.full = list;
-        st.filter = type;
+        st = { __proto__: goResponseDefaults, type, src, filter: type, statusText, body: b };
         if (type === 'cors') {
           st.corsExposed = exposed;
           const names = exposed || [], lower = [];
@@ -1423,34 +1436,48 @@
           st.exposed = nameSet(lower);
         }
         if (status !== 200) st.status = status;
-        st.statusText = statusText; st.urlList = urlList; st.body = b;
         break; // the internal response: this state, with the full list
       case 'opaque': // Status 0, no headers, no body, an empty URL list.
       case 'opaqueredirect': // Status 0, no headers, no body.
       case 'error':
-        st.list = [];
-        st.status = 0;
-        if (type === 'opaqueredirect') st.urlList = urlList;
-        st.internal = { __proto__: goResponseDefaults, status, statusText, full: list, urlList, body: b };
+        st = { __proto__: goResponseDefaults, type, src, list: [], status: 0 };
+        if (type !== 'opaqueredirect') st.urlList = responseDefaults.urlList; // (else src's)
+        st.internal = { __proto__: goResponseDefaults, status, statusText, src, body: b };
         break;
       default:
-        st.full = list;
+        st = { __proto__: goResponseDefaults, type, src, statusText, body: b };
         if (status !== 200) st.status = status;
-        st.statusText = statusText; st.urlList = urlList; st.body = b;
     }
+    if (!pass) st.pass = false;
+    if (redirected) st.redirected = true;
     return makeResponseObject(st);
   }
-  // The response as Go reads it: the internal response of a filtered one.
+  // The response as Go reads it: the internal response of a filtered one;
+  // or the Go response it was made from (src, while pass), when nothing has
+  // happened that could make it differ: the status, URL list and immutable
+  // headers of a response from Go never change, so only the body matters,
+  // which must be neither read nor given a stream (to read, lock or tee).
+  // A body never becomes unused again or loses its stream, so that is
+  // checked here, and pass dropped; clone() drops it at once.
   function responseData(v, consume, bytes) {
     const st = resState.get(v);
     const inner = st.internal || st;
+    if (st.pass && st.src !== null && bytes === undefined) {
+      const b = inner.body;
+      if (b === null) return st.src;
+      if (b.stream === null && !b.used) {
+        if (consume) { b.used = true; releaseBody(b); }
+        return st.src;
+      }
+      st.pass = false;
+    }
     let b = null;
     if (inner.body !== null) {
       if (bytes === undefined && consume && isUnusable(inner.body)) throw new TypeError('Response body is already used');
       b = bytes !== undefined ? bytes : bodyBytesNow(inner.body, consume);
       if (b === undefined) return undefined;
     }
-    return [st.type, inner.status, inner.statusText, inner.filter ? inner.full : listOf(inner), b, inner.urlList, st.redirected || inner.urlList.length > 1, st.corsExposed];
+    return [st.type, inner.status, inner.statusText, inner.filter ? fullOf(inner) : listOf(inner), b, urlsOf(inner), st.redirected || urlsOf(inner).length > 1, st.corsExposed];
   }
   function requestFromGo(method, url, list, body, mode, credentials, cache, redirect, destination, referrer, referrerPolicy, integrity, keepalive) {
     const q = newInnerRequest(url, list);
@@ -1504,7 +1531,7 @@
       const b = bodyOf(v);
       if (b === undefined || b === null) return;
       if (isUnusable(b)) throw new TypeError('Body is already used');
-      if (bodyBytesNow(b, true) === undefined) b.used = true;
+      if (!b.stream) { b.used = true; releaseBody(b); } else if (bodyBytesNow(b, true) === undefined) b.used = true;
     },
     abortRequest: (v, reason) => signalAbort(reqSignal(reqState.get(v)), reason),
     newRequest: (url) => new Request(url),
