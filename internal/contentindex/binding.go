@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"strconv"
+	"sync"
 
 	"github.com/grafana/sobek"
 
@@ -93,15 +94,15 @@ func (x *Index) Install(env *sw.Env) error {
 	getAll := func(call sobek.FunctionCall) sobek.Value {
 		reg := registration(call.This)
 		p, res := r.NewPromise()
-		x.GetAllOn(run, RegID(reg.ID)).Then(func(list []Description, err error) {
+		x.GetAllRecordsOn(run, RegID(reg.ID)).Then(func(list []*Record, err error) {
 			if err != nil {
 				res.SettleSoon(nil, err)
 				return
 			}
 			res.SettleSoon(func(rt *sobek.Runtime) sobek.Value {
 				vals := make([]any, len(list))
-				for i, d := range list {
-					vals[i] = descriptionToJS(rt, d)
+				for i, r := range list {
+					vals[i] = recordToJS(rt, r)
 				}
 				return rt.NewArray(vals...)
 			}, nil)
@@ -118,12 +119,51 @@ func (x *Index) Install(env *sw.Env) error {
 	return r.RunPrelude(indexPrelude)
 }
 
+// jsStrings are a record's description strings as engine values.
+type jsStrings struct {
+	once                                  sync.Once
+	category, description, id, title, url sobek.Value
+}
+
+// recordToJS is descriptionToJS with the strings made once per record.
+func recordToJS(rt *sobek.Runtime, r *Record) *sobek.Object {
+	if r.js == nil {
+		return descriptionToJS(rt, r.Description)
+	}
+	d := &r.Description
+	s := r.js
+	s.once.Do(func() {
+		s.category, s.description, s.id, s.title, s.url = rt.ToValue(d.Category), rt.ToValue(d.Description), rt.ToValue(d.ID), rt.ToValue(d.Title), rt.ToValue(d.URL)
+	})
+	o := rt.NewObject()
+	_ = o.Set("category", s.category)
+	_ = o.Set("description", s.description)
+	_ = o.Set("icons", iconsToJS(rt, d.Icons))
+	_ = o.Set("id", s.id)
+	_ = o.Set("title", s.title)
+	_ = o.Set("url", s.url)
+	return o
+}
+
 // descriptionToJS converts a ContentDescription to a JS object as WebIDL
 // does: members in lexicographic order, optional image members only when
 // present (given, even empty).
 func descriptionToJS(rt *sobek.Runtime, d Description) *sobek.Object {
-	icons := make([]any, len(d.Icons))
-	for i, ic := range d.Icons {
+	o := rt.NewObject()
+	_ = o.Set("category", d.Category)
+	_ = o.Set("description", d.Description)
+	_ = o.Set("icons", iconsToJS(rt, d.Icons))
+	_ = o.Set("id", d.ID)
+	_ = o.Set("title", d.Title)
+	_ = o.Set("url", d.URL)
+	return o
+}
+
+// iconsToJS converts sequence<ImageResource>: members in lexicographic
+// order, optional ones only when present (given, even empty).
+func iconsToJS(rt *sobek.Runtime, icons []ImageResource) *sobek.Object {
+	vals := make([]any, len(icons))
+	for i, ic := range icons {
 		o := rt.NewObject()
 		if ic.HasLabel() {
 			_ = o.Set("label", ic.Label)
@@ -135,14 +175,7 @@ func descriptionToJS(rt *sobek.Runtime, d Description) *sobek.Object {
 		if ic.HasType() {
 			_ = o.Set("type", ic.Type)
 		}
-		icons[i] = o
+		vals[i] = o
 	}
-	o := rt.NewObject()
-	_ = o.Set("category", d.Category)
-	_ = o.Set("description", d.Description)
-	_ = o.Set("icons", rt.NewArray(icons...))
-	_ = o.Set("id", d.ID)
-	_ = o.Set("title", d.Title)
-	_ = o.Set("url", d.URL)
-	return o
+	return rt.NewArray(vals...)
 }

@@ -430,6 +430,15 @@ func (x *Index) GetAllOn(run Runner, regID string) *Op[[]Description] {
 	return t.GetAll()
 }
 
+// GetAllRecordsOn is GetAllOn returning the entries' records.
+func (x *Index) GetAllRecordsOn(run Runner, regID string) *Op[[]*Record] {
+	t := x.reserve(regID, true, x.runner(run))
+	if t == nil {
+		return failedOp[[]*Record](errClosed())
+	}
+	return t.GetAllRecords()
+}
+
 // UserDelete is the user agent's "delete a content index entry" (the person
 // deleted it from the UI): in queue order, undisplay it, remove it, then fire
 // contentdelete (Options.FireContentDelete) while refusing adds for the

@@ -113,6 +113,7 @@ type slot struct {
 	start func(Record) func() error // opUserDelete
 	unit  *Op[struct{}]
 	list  *Op[[]Description]
+	recs  *Op[[]*Record] // opGetAll for the binding: the records themselves
 
 	err     error   // set while staging: the op is refused without effect
 	removed *Record // opUserDelete: the entry removed
@@ -219,6 +220,14 @@ func (t *Ticket) add(rec Record, op *Op[struct{}]) {
 func (t *Ticket) Delete(id string) *Op[struct{}] {
 	op := newOp[struct{}]()
 	t.ready(func(s *slot) { s.state, s.kind, s.id, s.unit = slotReady, opDelete, id, op })
+	return op
+}
+
+// GetAllRecords is GetAll returning the entries' records (immutable; icons
+// without Data).
+func (t *Ticket) GetAllRecords() *Op[[]*Record] {
+	op := newOp[[]*Record]()
+	t.ready(func(s *slot) { s.state, s.kind, s.recs = slotReady, opGetAll, op })
 	return op
 }
 
@@ -403,18 +412,19 @@ func (q *Queue) run() {
 		}
 		q.stats.Batches++
 		if batch[0].kind == opGetAll {
-			descs := make([]Description, 0, len(q.entries))
+			recs := make([]*Record, 0, len(q.entries))
 			for n := q.first; n != nil; n = n.next {
-				descs = append(descs, n.rec.Description)
+				recs = append(recs, n.rec)
 			}
 			q.mu.Unlock()
-			for i, s := range batch {
-				out := descs
-				if i > 0 {
-					out = append([]Description(nil), descs...)
+			for _, s := range batch {
+				if s.recs != nil {
+					s.recs.complete(recs, nil)
+					continue
 				}
-				for j := range out {
-					out[j] = out[j].Clone()
+				out := make([]Description, len(recs))
+				for j, r := range recs {
+					out[j] = r.Description.Clone()
 				}
 				s.list.complete(out, nil)
 			}

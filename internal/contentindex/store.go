@@ -26,6 +26,11 @@ type Record struct {
 	Icons       []Icon      `json:"icons"`
 	// Added is when the entry was (last) set.
 	Added time.Time `json:"added"`
+
+	// js caches the description's strings as engine values for getAll()
+	// (made once per queued record, shared by every realm: strings belong
+	// to no runtime).
+	js *jsStrings
 }
 
 // ID returns the entry's id (its description's id).
@@ -34,6 +39,7 @@ func (r *Record) ID() string { return r.Description.ID }
 // withoutIconData returns a copy of r whose icons carry no Data.
 func (r *Record) withoutIconData() *Record {
 	c := *r
+	c.js = &jsStrings{}
 	if len(r.Icons) > 0 {
 		c.Icons = make([]Icon, len(r.Icons))
 		for i, ic := range r.Icons {
