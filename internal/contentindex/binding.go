@@ -38,24 +38,31 @@ func (x *Index) Install(env *sw.Env) error {
 	cienv := Env{BaseURL: env.URL, Origin: env.Origin, Fetcher: env.Fetcher, Run: run}
 	// The ContentIndex objects of this realm and their registrations (one
 	// per registration the realm saw: [SameObject]).
-	brands := map[*sobek.Object]int64{}
+	type brand struct {
+		id  int64
+		key string // RegID(id)
+	}
+	brands := map[*sobek.Object]brand{}
 	r.SetOp("indexBrand", func(call sobek.FunctionCall) sobek.Value {
 		if o, ok := call.Argument(0).(*sobek.Object); ok {
-			brands[o] = call.Argument(1).ToInteger()
+			id := call.Argument(1).ToInteger()
+			brands[o] = brand{id, RegID(id)}
 		}
 		return sobek.Undefined()
 	})
-	registration := func(this sobek.Value) *sw.Registration {
+	// registration returns the registration of a ContentIndex object and
+	// its index key.
+	registration := func(this sobek.Value) (*sw.Registration, string) {
 		o, _ := this.(*sobek.Object)
-		id, ok := brands[o]
+		b, ok := brands[o]
 		if o == nil || !ok {
 			panic(rt.NewTypeError("Illegal invocation"))
 		}
-		reg := core.RegistrationByID(id)
+		reg := core.RegistrationByID(b.id)
 		if reg == nil || reg.Origin != env.Origin {
 			r.Throw(js.Errorf("InvalidStateError", "the service worker registration was removed"))
 		}
-		return reg
+		return reg, b.key
 	}
 	settle := func(res *js.Resolver) func(struct{}, error) {
 		return func(_ struct{}, err error) { res.SettleSoon(sobek.Undefined(), err) }
@@ -67,7 +74,7 @@ func (x *Index) Install(env *sw.Env) error {
 	}
 	var conv *jsConverter
 	add := func(call sobek.FunctionCall) sobek.Value {
-		reg := registration(call.This)
+		reg, key := registration(call.This)
 		requiredArgs(call, "add")
 		if conv == nil {
 			iterate, ok := sobek.AssertFunction(r.Internal("contentIndexIcons"))
@@ -80,21 +87,21 @@ func (x *Index) Install(env *sw.Env) error {
 		p, res := r.NewPromise()
 		// The operation takes its place in the entry edit queue now, in
 		// call order, whatever its icons take.
-		x.Add(context.Background(), RegID(reg.ID), reg.Scope, d, cienv).Then(settle(res))
+		x.Add(context.Background(), key, reg.Scope, d, cienv).Then(settle(res))
 		return rt.ToValue(p)
 	}
 	del := func(call sobek.FunctionCall) sobek.Value {
-		reg := registration(call.This)
+		_, key := registration(call.This)
 		requiredArgs(call, "delete")
 		id := js.DOMString(rt, call.Argument(0))
 		p, res := r.NewPromise()
-		x.DeleteOn(run, RegID(reg.ID), id).Then(settle(res))
+		x.DeleteOn(run, key, id).Then(settle(res))
 		return rt.ToValue(p)
 	}
 	getAll := func(call sobek.FunctionCall) sobek.Value {
-		reg := registration(call.This)
+		_, key := registration(call.This)
 		p, res := r.NewPromise()
-		x.GetAllRecordsOn(run, RegID(reg.ID)).Then(func(list []*Record, err error) {
+		x.GetAllRecordsOn(run, key).Then(func(list []*Record, err error) {
 			if err != nil {
 				res.SettleSoon(nil, err)
 				return

@@ -8,7 +8,7 @@ import (
 // Op is the pending result of an index operation: what the JS binding turns
 // into a promise. It completes exactly once.
 type Op[T any] struct {
-	done chan struct{}
+	done chan struct{} // made by the first waiter (most are only Then'd)
 	mu   sync.Mutex
 	fin  bool
 	val  T
@@ -16,7 +16,7 @@ type Op[T any] struct {
 	cbs  []func(T, error)
 }
 
-func newOp[T any]() *Op[T] { return &Op[T]{done: make(chan struct{})} }
+func newOp[T any]() *Op[T] { return &Op[T]{} }
 
 func failedOp[T any](err error) *Op[T] {
 	o := newOp[T]()
@@ -34,7 +34,9 @@ func (o *Op[T]) complete(v T, err error) {
 	o.fin, o.val, o.err = true, v, err
 	cbs := o.cbs
 	o.cbs = nil
-	close(o.done)
+	if o.done != nil {
+		close(o.done)
+	}
 	o.mu.Unlock()
 	for _, f := range cbs {
 		f(v, err)
@@ -42,17 +44,27 @@ func (o *Op[T]) complete(v T, err error) {
 }
 
 // Done is closed when the operation has completed.
-func (o *Op[T]) Done() <-chan struct{} { return o.done }
+func (o *Op[T]) Done() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done == nil {
+		o.done = make(chan struct{})
+		if o.fin {
+			close(o.done)
+		}
+	}
+	return o.done
+}
 
 // Result waits for the operation and returns its result.
 func (o *Op[T]) Result() (T, error) {
-	<-o.done
+	<-o.Done()
 	return o.val, o.err
 }
 
 // Err waits for the operation and returns its error.
 func (o *Op[T]) Err() error {
-	<-o.done
+	<-o.Done()
 	return o.err
 }
 
@@ -60,7 +72,7 @@ func (o *Op[T]) Err() error {
 // first.
 func (o *Op[T]) Wait(ctx context.Context) (T, error) {
 	select {
-	case <-o.done:
+	case <-o.Done():
 		return o.val, o.err
 	case <-ctx.Done():
 		var zero T
