@@ -126,44 +126,46 @@ func (x *Index) Install(env *sw.Env) error {
 	return r.RunPrelude(indexPrelude)
 }
 
-// jsStrings are a record's description strings as engine values.
+// jsStrings are a description's strings as engine values.
 type jsStrings struct {
 	once                                  sync.Once
 	category, description, id, title, url sobek.Value
 }
 
-// recordToJS is descriptionToJS with the strings made once per record.
-func recordToJS(rt *sobek.Runtime, r *Record) *sobek.Object {
-	if r.js == nil {
-		return descriptionToJS(rt, r.Description)
-	}
-	d := &r.Description
-	s := r.js
-	s.once.Do(func() {
-		s.category, s.description, s.id, s.title, s.url = rt.ToValue(d.Category), rt.ToValue(d.Description), rt.ToValue(d.ID), rt.ToValue(d.Title), rt.ToValue(d.URL)
-	})
+func (s *jsStrings) fill(rt *sobek.Runtime, d *Description) {
+	s.category, s.description, s.id, s.title = rt.ToValue(d.Category), rt.ToValue(d.Description), rt.ToValue(d.ID), rt.ToValue(d.Title)
+	s.url = rt.ToValue(d.URL)
+}
+
+// object converts the description to a JS object as WebIDL does: members
+// in lexicographic order, optional image members only when present (given,
+// even empty).
+func (s *jsStrings) object(rt *sobek.Runtime, icons []ImageResource) *sobek.Object {
 	o := rt.NewObject()
 	_ = o.Set("category", s.category)
 	_ = o.Set("description", s.description)
-	_ = o.Set("icons", iconsToJS(rt, d.Icons))
+	_ = o.Set("icons", iconsToJS(rt, icons))
 	_ = o.Set("id", s.id)
 	_ = o.Set("title", s.title)
 	_ = o.Set("url", s.url)
 	return o
 }
 
-// descriptionToJS converts a ContentDescription to a JS object as WebIDL
-// does: members in lexicographic order, optional image members only when
-// present (given, even empty).
+// recordToJS converts a record's description, its strings made once per
+// record.
+func recordToJS(rt *sobek.Runtime, r *Record) *sobek.Object {
+	if r.js == nil {
+		return descriptionToJS(rt, r.Description)
+	}
+	r.js.once.Do(func() { r.js.fill(rt, &r.Description) })
+	return r.js.object(rt, r.Description.Icons)
+}
+
+// descriptionToJS converts a ContentDescription to a JS object.
 func descriptionToJS(rt *sobek.Runtime, d Description) *sobek.Object {
-	o := rt.NewObject()
-	_ = o.Set("category", d.Category)
-	_ = o.Set("description", d.Description)
-	_ = o.Set("icons", iconsToJS(rt, d.Icons))
-	_ = o.Set("id", d.ID)
-	_ = o.Set("title", d.Title)
-	_ = o.Set("url", d.URL)
-	return o
+	var s jsStrings
+	s.fill(rt, &d)
+	return s.object(rt, d.Icons)
 }
 
 // iconsToJS converts sequence<ImageResource>: members in lexicographic
