@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -117,6 +118,13 @@ func OpenJournal(ctx context.Context, path string, inner MarkedStore, opts Journ
 	if err != nil {
 		return nil, fmt.Errorf("content index journal: %w", err)
 	}
+	if opts.Sync {
+		// The file's directory entry must survive a power loss too.
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("content index journal: %w", err)
+		}
+	}
 	j := &Journal{inner: inner, opts: opts, log: opts.Logger.With("component", "contentindex-journal"), f: f,
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
 	j.drained = sync.NewCond(&j.mu)
@@ -172,6 +180,18 @@ func (j *Journal) size0() int64 {
 		return 0
 	}
 	return fi.Size()
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // readJournal reads every intact record from the start of f, stopping at the
