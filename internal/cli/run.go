@@ -124,13 +124,14 @@ func cmdRun(e *Env, args []string) int {
 			mu.Unlock()
 		}
 	}
-	ctx, cancel := context.WithTimeout(e.Ctx, *timeout)
-	defer cancel()
-	host, err := swhost.New(ctx, cfg)
+	// --timeout bounds the page's work, not the host's start-up.
+	host, err := swhost.New(e.Ctx, cfg)
 	if err != nil {
 		return errorf(e, "%v", err)
 	}
 	defer host.Close()
+	ctx, cancel := context.WithTimeout(e.Ctx, *timeout)
+	defer cancel()
 
 	url := fs.Arg(0)
 	page, err := host.OpenPage(ctx, url)
