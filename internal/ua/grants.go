@@ -80,23 +80,9 @@ func (h *Handler) publications(d Discovery) []publicationJSON {
 	return out
 }
 
-func prompts(d Discovery) []promptJSON {
-	ps := d.Pending()
-	out := make([]promptJSON, len(ps))
-	for i, p := range ps {
-		out[i] = promptOf(p)
-	}
-	return out
-}
+func prompts(d Discovery) []promptJSON { return mapSlice(d.Pending(), promptOf) }
 
-func grants(d Discovery) []grantJSON {
-	gs := d.List()
-	out := make([]grantJSON, len(gs))
-	for i, g := range gs {
-		out[i] = grantOf(g)
-	}
-	return out
-}
+func grants(d Discovery) []grantJSON { return mapSlice(d.List(), grantOf) }
 
 // discovery returns the service, or answers 404 and nil.
 func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) Discovery {
@@ -225,11 +211,7 @@ func (h *Handler) grantEvents(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	rc := startSSE(w)
 	var buf bytes.Buffer
-	ps := d.Pending()
-	reset := make([]promptEvent, len(ps))
-	for i, p := range ps {
-		reset[i] = h.promptEvent(p)
-	}
+	reset := mapSlice(d.Pending(), h.promptEvent)
 	writeSSE(&buf, "reset", "", map[string]any{"prompts": reset})
 	tick := time.NewTicker(sseKeepAlive)
 	defer tick.Stop()

@@ -149,10 +149,7 @@ func (h *Handler) apiIndex(w http.ResponseWriter, r *http.Request) {
 	if l, err := strconv.Atoi(v.Get("limit")); err == nil && l >= 0 && l < len(list) {
 		list = list[:l]
 	}
-	out := make([]entryJSON, len(list))
-	for i, e := range list {
-		out[i] = toJSON(e)
-	}
+	out := mapSlice(list, toJSON)
 	w.Header().Set("X-Total-Count", strconv.Itoa(total))
 	writeJSON(w, out)
 }
