@@ -125,6 +125,25 @@ return d.icons.map((i) => Object.keys(i).join('+') + '=' + Object.values(i).join
 			if r.String() != "true" {
 				t.Fatalf("getAll objects: %s", r)
 			}
+			// The objects are made as WebIDL's dictionary conversion makes
+			// them (CreateDataProperty): setters a script put on
+			// Object.prototype never run and hide no member; the objects are
+			// ordinary, with %Object.prototype%.
+			r = c.run(realm, `
+const seen = [];
+for (const k of ['category', 'description', 'icons', 'id', 'title', 'url', 'src', 'label', 'sizes', 'type']) {
+  Object.defineProperty(Object.prototype, k, { set(v) { seen.push(k); }, get() { return 'inherited'; }, configurable: true });
+}
+try {
+  const d = (await idx.getAll()).find((x) => x.id === 'i');
+  const own = (o) => Object.getOwnPropertyNames(o).map((k) => k + '=' + (Object.getOwnPropertyDescriptor(o, k).writable && Object.getOwnPropertyDescriptor(o, k).enumerable && Object.getOwnPropertyDescriptor(o, k).configurable)).join(',');
+  return [seen.length, own(d), own(d.icons[0]), Object.getPrototypeOf(d) === Object.prototype, Object.getPrototypeOf(d.icons[0]) === Object.prototype, d.title, d.icons[1].src].join(' | ');
+} finally {
+  for (const k of ['category', 'description', 'icons', 'id', 'title', 'url', 'src', 'label', 'sizes', 'type']) delete Object.prototype[k];
+}`)
+			if got, want := r.String(), `"0 | category=true,description=true,icons=true,id=true,title=true,url=true | label=true,sizes=true,src=true,type=true | true | true | T | /icons/tiny.png"`; got != want {
+				t.Fatalf("getAll objects with setters on Object.prototype:\n got %s\nwant %s", got, want)
+			}
 			// The launch URL is resolved; the description keeps the string.
 			e, err := c.h.FindEntry("", "b")
 			if err != nil {

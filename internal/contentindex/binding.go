@@ -73,6 +73,7 @@ func (x *Index) Install(env *sw.Env) error {
 		}
 	}
 	var conv *jsConverter
+	dict := js.NewDictionaryMaker(rt)
 	add := func(call sobek.FunctionCall) sobek.Value {
 		reg, key := registration(call.This)
 		requiredArgs(call, "add")
@@ -109,7 +110,7 @@ func (x *Index) Install(env *sw.Env) error {
 			res.SettleSoon(func(rt *sobek.Runtime) sobek.Value {
 				vals := make([]any, len(list))
 				for i, r := range list {
-					vals[i] = recordToJS(rt, r)
+					vals[i] = recordToJS(rt, dict, r)
 				}
 				return rt.NewArray(vals...)
 			}, nil)
@@ -140,40 +141,40 @@ func (s *jsStrings) fill(rt *sobek.Runtime, d *Description) {
 // object converts the description to a JS object as WebIDL does: members
 // in lexicographic order, optional image members only when present (given,
 // even empty).
-func (s *jsStrings) object(rt *sobek.Runtime, icons []ImageResource) *sobek.Object {
-	o := rt.NewObject()
+func (s *jsStrings) object(rt *sobek.Runtime, dict js.DictionaryMaker, icons []ImageResource) *sobek.Object {
+	o := dict.Begin(rt)
 	_ = o.Set("category", s.category)
 	_ = o.Set("description", s.description)
-	_ = o.Set("icons", iconsToJS(rt, icons))
+	_ = o.Set("icons", iconsToJS(rt, dict, icons))
 	_ = o.Set("id", s.id)
 	_ = o.Set("title", s.title)
 	_ = o.Set("url", s.url)
-	return o
+	return dict.Done(o)
 }
 
 // recordToJS converts a record's description, its strings made once per
 // record.
-func recordToJS(rt *sobek.Runtime, r *Record) *sobek.Object {
+func recordToJS(rt *sobek.Runtime, dict js.DictionaryMaker, r *Record) *sobek.Object {
 	if r.js == nil {
-		return descriptionToJS(rt, r.Description)
+		return descriptionToJS(rt, dict, r.Description)
 	}
 	r.js.once.Do(func() { r.js.fill(rt, &r.Description) })
-	return r.js.object(rt, r.Description.Icons)
+	return r.js.object(rt, dict, r.Description.Icons)
 }
 
 // descriptionToJS converts a ContentDescription to a JS object.
-func descriptionToJS(rt *sobek.Runtime, d Description) *sobek.Object {
+func descriptionToJS(rt *sobek.Runtime, dict js.DictionaryMaker, d Description) *sobek.Object {
 	var s jsStrings
 	s.fill(rt, &d)
-	return s.object(rt, d.Icons)
+	return s.object(rt, dict, d.Icons)
 }
 
 // iconsToJS converts sequence<ImageResource>: members in lexicographic
 // order, optional ones only when present (given, even empty).
-func iconsToJS(rt *sobek.Runtime, icons []ImageResource) *sobek.Object {
+func iconsToJS(rt *sobek.Runtime, dict js.DictionaryMaker, icons []ImageResource) *sobek.Object {
 	vals := make([]any, len(icons))
 	for i, ic := range icons {
-		o := rt.NewObject()
+		o := dict.Begin(rt)
 		if ic.HasLabel() {
 			_ = o.Set("label", ic.Label)
 		}
@@ -184,7 +185,7 @@ func iconsToJS(rt *sobek.Runtime, icons []ImageResource) *sobek.Object {
 		if ic.HasType() {
 			_ = o.Set("type", ic.Type)
 		}
-		vals[i] = o
+		vals[i] = dict.Done(o)
 	}
 	return rt.NewArray(vals...)
 }

@@ -82,3 +82,28 @@ func PromiseOperation(rt *sobek.Runtime, name string, length int, fn func(sobek.
 	_ = f.DefineDataProperty("length", rt.ToValue(length), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
 	return f
 }
+
+// DictionaryMaker makes the objects of WebIDL's dictionary-to-JavaScript
+// conversion: an ordinary object whose members are added with
+// CreateDataProperty. Begin returns the object without a prototype, so
+// Set adds own data properties and no setter a script put on
+// Object.prototype runs (nor hides a member); Done gives it
+// %Object.prototype%. (This is also the engine's cheapest way to fill a
+// fresh object: no prototype lookup per member.)
+type DictionaryMaker struct{ proto *sobek.Object }
+
+// NewDictionaryMaker returns a DictionaryMaker for rt's realm.
+func NewDictionaryMaker(rt *sobek.Runtime) DictionaryMaker {
+	// %Object.prototype%, whatever a script did to the global Object.
+	return DictionaryMaker{proto: rt.NewObject().Prototype()}
+}
+
+// Begin returns a new object to fill with Set, member by member in the
+// dictionary's order (lexicographic, inherited dictionaries first).
+func (DictionaryMaker) Begin(rt *sobek.Runtime) *sobek.Object { return rt.CreateObject(nil) }
+
+// Done completes o.
+func (m DictionaryMaker) Done(o *sobek.Object) *sobek.Object {
+	_ = o.SetPrototype(m.proto)
+	return o
+}
