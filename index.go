@@ -109,7 +109,7 @@ func (h *Host) fireContentDelete(ctx context.Context, regID, id string, limit ti
 	defer cancel()
 	res, err := h.core.DispatchTo(ctx, reg, sw.Event{Type: "contentdelete", Deadline: limit,
 		Build: func(env *sw.Env, rt *sobek.Runtime) (sobek.Value, error) {
-			init := rt.NewObject()
+			init := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 			_ = init.Set("id", id)
 			return sw.NewEvent(env, "ContentIndexEvent", "contentdelete", init)
 		}})

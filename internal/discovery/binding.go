@@ -85,7 +85,7 @@ func (b *Binding) Install(env *sw.Env) error {
 			}
 			rec, result := b.attach(env, d)
 			res.Resolve(func(rt *sobek.Runtime) sobek.Value {
-				o := rt.NewObject()
+				o := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 				_ = o.Set("id", rec.id)
 				_ = o.Set("sameOrigin", d.SameOrigin)
 				if d.SameOrigin {
@@ -189,7 +189,7 @@ func workerDesc(env *sw.Env, w *sw.Worker) sobek.Value {
 	if w == nil {
 		return sobek.Null()
 	}
-	o := rt.NewObject()
+	o := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 	_ = o.Set("id", w.ID)
 	_ = o.Set("scriptURL", w.ScriptURL)
 	_ = o.Set("state", string(w.State()))
@@ -273,7 +273,7 @@ func (b *Binding) post(env *sw.Env, id uint64, message, transfer sobek.Value) {
 		defer env.Realm.Unref()
 		_, err := core.Dispatch(context.Background(), w, sw.Event{Type: "message", Build: func(wenv *sw.Env, rt *sobek.Runtime) (sobek.Value, error) {
 			data, ports, derr := wenv.DeserializeMessage(msg)
-			init := rt.NewObject()
+			init := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 			_ = init.Set("origin", origin)
 			src, err := wenv.CallInternal("makeForeignClient", float64(id), ir.clientID, typ, origin)
 			if err != nil {

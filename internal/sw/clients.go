@@ -149,7 +149,7 @@ func (c *Core) ClientByID(id string) *Client {
 func clientDesc(rt *sobek.Runtime, cl *Client) sobek.Value {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	o := rt.NewObject()
+	o := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 	_ = o.Set("id", cl.ID)
 	_ = o.Set("url", cl.URL)
 	_ = o.Set("type", cl.Type)
@@ -328,7 +328,7 @@ func (c *Core) postToWorker(sender *Env, workerID int64, message, transfer sobek
 		defer sender.Realm.Unref()
 		_, err := c.Dispatch(context.Background(), w, Event{Type: "message", Build: func(env *Env, rt *sobek.Runtime) (sobek.Value, error) {
 			data, ports, derr := deserializeMessage(env.Realm, msg)
-			init := rt.NewObject()
+			init := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 			_ = init.Set("origin", origin)
 			switch {
 			case client != nil:

@@ -291,7 +291,7 @@ func (e *Env) installOps(rt *sobek.Runtime) {
 	// ServiceWorkerGlobalScope.
 	e.MarkKnown(w.Reg.ID)
 	r.SetOp("selfDescriptor", func(sobek.FunctionCall) sobek.Value {
-		o := rt.NewObject()
+		o := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 		info := w.Reg.Info()
 		_ = o.Set("registration", regDesc(rt, &info))
 		_ = o.Set("worker", workerDesc(rt, w.info()))
@@ -359,7 +359,7 @@ func regDesc(rt *sobek.Runtime, info *RegistrationInfo) sobek.Value {
 	if info == nil {
 		return sobek.Undefined()
 	}
-	o := rt.NewObject()
+	o := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 	_ = o.Set("id", info.ID)
 	_ = o.Set("scope", info.Scope)
 	_ = o.Set("updateViaCache", info.UpdateViaCache)
@@ -373,7 +373,7 @@ func workerDesc(rt *sobek.Runtime, w *WorkerInfo) sobek.Value {
 	if w == nil {
 		return sobek.Null()
 	}
-	o := rt.NewObject()
+	o := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 	_ = o.Set("id", w.ID)
 	_ = o.Set("scriptURL", w.ScriptURL)
 	_ = o.Set("state", string(w.State))

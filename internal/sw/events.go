@@ -343,7 +343,7 @@ func (c *Core) Push(ctx context.Context, scope string, data []byte) (*EventResul
 		return nil, err
 	}
 	return c.Dispatch(ctx, w, Event{Type: "push", Build: func(env *Env, rt *sobek.Runtime) (sobek.Value, error) {
-		init := rt.NewObject()
+		init := rt.CreateObject(nil) // own members only: no setter on Object.prototype runs
 		if data != nil {
 			_ = init.Set("data", rt.NewArrayBuffer(append([]byte(nil), data...)))
 		}
