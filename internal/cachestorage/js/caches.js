@@ -42,14 +42,16 @@
       const id = cid(this);
       return promised(() => ops.cacheMatchAll(id, request === undefined ? null : query(request), queryOptions(options), 0));
     }
-    add(request) {
+    // add, addAll, put and delete: rest parameters too (lengths set below).
+    add(...args) {
       cid(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'add' on 'Cache'");
-      return this.addAll([request]).then(() => undefined);
+      requiredArgs(1, args.length, "Failed to execute 'add' on 'Cache'");
+      return this.addAll([args[0]]).then(() => undefined);
     }
-    addAll(requests) {
+    addAll(...args) {
       const id = cid(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'addAll' on 'Cache'");
+      requiredArgs(1, args.length, "Failed to execute 'addAll' on 'Cache'");
+      const requests = args[0];
       return promised(() => {
         // addAll steps: each request must be http(s) and GET.
         const list = idl.sequence(requests, toRequest, "Failed to execute 'addAll' on 'Cache': parameter 1");
@@ -67,9 +69,10 @@
         }))).then(resps => ops.cachePutAll(id, list, resps));
       });
     }
-    put(request, response) {
+    put(...args) {
       const id = cid(this);
-      requiredArgs(2, arguments.length, "Failed to execute 'put' on 'Cache'");
+      requiredArgs(2, args.length, "Failed to execute 'put' on 'Cache'");
+      const request = args[0], response = args[1];
       return promised(() => {
         const r = query(request);
         if (!(response instanceof Response)) throw new TypeError("Failed to execute 'put' on 'Cache': parameter 2 is not of type 'Response'.");
@@ -81,9 +84,10 @@
         return p;
       });
     }
-    delete(request, options) {
+    delete(...args) {
       const id = cid(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'Cache'");
+      requiredArgs(1, args.length, "Failed to execute 'delete' on 'Cache'");
+      const request = args[0], options = args.length > 1 ? args[1] : undefined;
       return promised(() => ops.cacheDelete(id, query(request), queryOptions(options)));
     }
     keys(request, options) {
@@ -92,6 +96,10 @@
     }
   }
   Object.defineProperty(Cache.prototype.match, 'length', { value: 1 });
+  Object.defineProperty(Cache.prototype.add, 'length', { value: 1 });
+  Object.defineProperty(Cache.prototype.addAll, 'length', { value: 1 });
+  Object.defineProperty(Cache.prototype.put, 'length', { value: 2 });
+  Object.defineProperty(Cache.prototype.delete, 'length', { value: 1 });
   expose(Cache, 'Cache');
 
   // A Cache object for the cache id the native side opened.
@@ -112,9 +120,10 @@
         return Promise.reject(e);
       }
     }
-    has(cacheName) {
+    has(...args) { // (has and delete: rest parameters too; lengths set below)
       if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
-      requiredArgs(1, arguments.length, "Failed to execute 'has' on 'CacheStorage'");
+      requiredArgs(1, args.length, "Failed to execute 'has' on 'CacheStorage'");
+      const cacheName = args[0];
       return promised(() => ops.cachesHas(idl.DOMString(cacheName)));
     }
     open(...args) {
@@ -126,9 +135,10 @@
         return Promise.reject(e);
       }
     }
-    delete(cacheName) {
+    delete(...args) {
       if (!storageBrand.has(this)) throw new TypeError('Illegal invocation');
-      requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'CacheStorage'");
+      requiredArgs(1, args.length, "Failed to execute 'delete' on 'CacheStorage'");
+      const cacheName = args[0];
       return promised(() => ops.cachesDelete(idl.DOMString(cacheName)));
     }
     keys() {
@@ -138,6 +148,8 @@
   }
   Object.defineProperty(CacheStorage.prototype.match, 'length', { value: 1 });
   Object.defineProperty(CacheStorage.prototype.open, 'length', { value: 1 });
+  Object.defineProperty(CacheStorage.prototype.has, 'length', { value: 1 });
+  Object.defineProperty(CacheStorage.prototype.delete, 'length', { value: 1 });
   expose(CacheStorage, 'CacheStorage');
   const caches = Object.create(CacheStorage.prototype);
   storageBrand.add(caches);

@@ -72,9 +72,10 @@
       entries() { return make(this, 'key+value'); },
       keys() { return make(this, 'key'); },
       values() { return make(this, 'value'); },
-      forEach(callback, thisArg = undefined) {
+      forEach(...args) { // (a rest parameter: cheaper than arguments here; length set below)
         let pairs = getPairs(this);
-        requiredArgs(1, arguments.length, `Failed to execute 'forEach' on '${name}'`);
+        requiredArgs(1, args.length, `Failed to execute 'forEach' on '${name}'`);
+        const callback = args[0], thisArg = args.length > 1 ? args[1] : undefined;
         idl.callback(callback, `Failed to execute 'forEach' on '${name}': The callback provided as parameter 1`);
         for (let i = 0; i < pairs.length; i++) {
           callback.call(thisArg, pairs[i][1], pairs[i][0], this);
@@ -82,6 +83,7 @@
         }
       },
     };
+    Object.defineProperty(methods.forEach, 'length', { value: 1 });
     const keys = Object.keys(methods);
     for (let i = 0; i < keys.length; i++) Object.defineProperty(cls.prototype, keys[i], { value: methods[keys[i]], writable: true, enumerable: false, configurable: true });
     Object.defineProperty(cls.prototype, Symbol.iterator, { value: methods.entries, writable: true, enumerable: false, configurable: true });
@@ -831,20 +833,23 @@
       if (iter === undefined || iter === null) st.list = ops.fetchHeadersRecord(init, Reflect.ownKeys(init), true); // a record: converted, then filled
       else fillHeaders(st, convertHeadersSequence(init, iter, what), 'append');
     }
-    append(name, value) {
+    // The operations take rest parameters: a function that mentions
+    // `arguments` builds an arguments object on every call in sobek (WebIDL
+    // lengths set below).
+    append(...args) {
       const st = hds(this);
-      requiredArgs(2, arguments.length, "Failed to execute 'append' on 'Headers'");
-      if (ops.fetchHeaders('append', st.list, st.guard, name, value)) st.sorted = null;
+      requiredArgs(2, args.length, "Failed to execute 'append' on 'Headers'");
+      if (ops.fetchHeaders('append', st.list, st.guard, args[0], args[1])) st.sorted = null;
     }
-    delete(name) {
+    delete(...args) {
       const st = hds(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'Headers'");
-      if (ops.fetchHeaders('delete', st.list, st.guard, name)) st.sorted = null;
+      requiredArgs(1, args.length, "Failed to execute 'delete' on 'Headers'");
+      if (ops.fetchHeaders('delete', st.list, st.guard, args[0])) st.sorted = null;
     }
-    get(name) {
+    get(...args) {
       const st = hds(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'get' on 'Headers'");
-      return listGet(st.list, ops.fetchHeaderName(name, 'get'));
+      requiredArgs(1, args.length, "Failed to execute 'get' on 'Headers'");
+      return listGet(st.list, ops.fetchHeaderName(args[0], 'get'));
     }
     getSetCookie() {
       const list = hds(this).list;
@@ -852,17 +857,22 @@
       for (let i = 1; i < list.length; i += 3) if (list[i] === 'set-cookie') out.push(list[i + 1]);
       return out;
     }
-    has(name) {
+    has(...args) {
       const st = hds(this);
-      requiredArgs(1, arguments.length, "Failed to execute 'has' on 'Headers'");
-      return listContains(st.list, ops.fetchHeaderName(name, 'has'));
+      requiredArgs(1, args.length, "Failed to execute 'has' on 'Headers'");
+      return listContains(st.list, ops.fetchHeaderName(args[0], 'has'));
     }
-    set(name, value) {
+    set(...args) {
       const st = hds(this);
-      requiredArgs(2, arguments.length, "Failed to execute 'set' on 'Headers'");
-      if (ops.fetchHeaders('set', st.list, st.guard, name, value)) st.sorted = null;
+      requiredArgs(2, args.length, "Failed to execute 'set' on 'Headers'");
+      if (ops.fetchHeaders('set', st.list, st.guard, args[0], args[1])) st.sorted = null;
     }
   }
+  Object.defineProperty(Headers.prototype.append, 'length', { value: 2 });
+  Object.defineProperty(Headers.prototype.delete, 'length', { value: 1 });
+  Object.defineProperty(Headers.prototype.get, 'length', { value: 1 });
+  Object.defineProperty(Headers.prototype.has, 'length', { value: 1 });
+  Object.defineProperty(Headers.prototype.set, 'length', { value: 2 });
   pairIterable(Headers, 'Headers', (h) => sortAndCombine(hds(h)));
   expose(Headers, 'Headers');
 
@@ -1084,9 +1094,10 @@
     return c;
   }
   class Request {
-    constructor(input, init = undefined) {
+    constructor(...args) { // (a rest parameter: cheaper than arguments here; length set below)
       const what = "Failed to construct 'Request'";
-      requiredArgs(1, arguments.length, what);
+      requiredArgs(1, args.length, what);
+      const input = args[0], init = args.length > 1 ? args[1] : undefined;
       const inputRequest = (typeof input === 'object' && input !== null && reqState.get(input)) || null;
       // USVString: the URL parser makes the string scalar values itself.
       const inputURL = inputRequest ? null : typeof input === 'string' ? input : idl.DOMString(input);
@@ -1217,6 +1228,7 @@
       return makeRequestObject(c, s.guard, createDependentSignal([reqSignal(s)])); // 3-5.
     }
   }
+  Object.defineProperty(Request, 'length', { value: 1 });
   installBody(Request, 'Request', (r) => reqs(r).req.body, (r) => reqs(r).req.list);
   expose(Request, 'Request');
 
@@ -1296,11 +1308,13 @@
     static error() {
       return makeResponseObject({ __proto__: responseDefaults, list: [], guard: 'immutable', type: 'error', status: 0 });
     }
-    static redirect(url, status = 302) {
+    // (Rest parameters: cheaper than arguments here; lengths set below.)
+    static redirect(...args) {
       const what = "Failed to execute 'redirect' on 'Response'";
-      requiredArgs(1, arguments.length, what);
-      url = idl.USVString(url);
-      status = idl.unsignedShort(status);
+      requiredArgs(1, args.length, what);
+      const url = idl.USVString(args[0]);
+      const s = args.length > 1 ? args[1] : undefined;
+      const status = idl.unsignedShort(s === undefined ? 302 : s);
       const parsed = parseURL(url, env.baseURL); // 1.
       if (parsed === null) throw new TypeError(`${what}: Failed to parse URL from ${url}`); // 2.
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`${what}: Invalid status code`); // 3.
@@ -1309,9 +1323,10 @@
       listAppend(st.list, 'Location', 'location', parsed[0]); // 6-7.
       return makeResponseObject(st);
     }
-    static json(data, init = undefined) {
+    static json(...args) {
       const what = "Failed to execute 'json' on 'Response'";
-      requiredArgs(1, arguments.length, what);
+      requiredArgs(1, args.length, what);
+      const data = args[0], init = args.length > 1 ? args[1] : undefined;
       const i = convertResponseInit(init, what);
       const s = JSON.stringify(data); // 1. Serialize a JavaScript value to JSON bytes.
       if (s === undefined) throw new TypeError(`${what}: The data is not JSON serializable`);
@@ -1340,6 +1355,8 @@
       return c;
     }
   }
+  Object.defineProperty(Response.redirect, 'length', { value: 1 });
+  Object.defineProperty(Response.json, 'length', { value: 1 });
   installBody(Response, 'Response', (r) => ress(r).body, (r) => hlist(ress(r)));
   expose(Response, 'Response');
 
@@ -1365,8 +1382,9 @@
     if (body.stream) errorStream(rsState.get(body.stream), error);
     else body.error = error;
   }
-  function fetch(input, init = undefined) {
-    if (arguments.length < 1) return Promise.reject(new TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present."));
+  function fetch(...args) { // (a rest parameter: cheaper than arguments here; length set below)
+    if (args.length < 1) return Promise.reject(new TypeError("Failed to execute 'fetch': 1 argument required, but only 0 present."));
+    const input = args[0], init = args.length > 1 ? args[1] : undefined;
     let requestObject;
     try { requestObject = new Request(input, init); } catch (e) { return Promise.reject(e); } // 2.
     const { req: request, signal } = reqState.get(requestObject); // 3.
@@ -1413,6 +1431,7 @@
       readAllBytes(request.body.stream).then((bytes) => start(requestData(request, true, bytes)), (e) => { release(); reject(e); });
     });
   }
+  Object.defineProperty(fetch, 'length', { value: 1 });
   Object.defineProperty(global, 'fetch', { value: fetch, writable: true, enumerable: true, configurable: true });
 
   // ---- Go interop (fetch.go) ---------------------------------------------------------

@@ -303,18 +303,25 @@
     }
 
     class URL {
-      constructor(url, base = undefined) {
-        requiredArgs(1, arguments.length, "Failed to construct 'URL'");
-        url = idl.DOMString(url);
+      // The hot operations take rest parameters: a function that mentions
+      // `arguments` builds an arguments object on every call in sobek
+      // (WebIDL lengths set back below). An optional argument is read only
+      // when passed: a missing one is undefined, whatever Array.prototype
+      // holds.
+      constructor(...args) {
+        requiredArgs(1, args.length, "Failed to construct 'URL'");
+        const url = idl.DOMString(args[0]);
+        let base = args.length > 1 ? args[1] : undefined;
         if (base !== undefined) base = idl.DOMString(base);
         // API URL parser; failure is a TypeError.
         const c = ops.urlParse(url, base);
         if (c === null) throw new TypeError(`Failed to construct 'URL': Invalid URL`);
         urls.set(this, { c, sp: null });
       }
-      static parse(url, base = undefined) {
-        requiredArgs(1, arguments.length, "Failed to execute 'parse' on 'URL'");
-        url = idl.DOMString(url);
+      static parse(...args) {
+        requiredArgs(1, args.length, "Failed to execute 'parse' on 'URL'");
+        const url = idl.DOMString(args[0]);
+        let base = args.length > 1 ? args[1] : undefined;
         if (base !== undefined) base = idl.DOMString(base);
         const c = ops.urlParse(url, base);
         if (c === null) return null;
@@ -322,9 +329,10 @@
         urls.set(u, { c, sp: null });
         return u;
       }
-      static canParse(url, base = undefined) {
-        requiredArgs(1, arguments.length, "Failed to execute 'canParse' on 'URL'");
-        url = idl.DOMString(url);
+      static canParse(...args) {
+        requiredArgs(1, args.length, "Failed to execute 'canParse' on 'URL'");
+        const url = idl.DOMString(args[0]);
+        let base = args.length > 1 ? args[1] : undefined;
         if (base !== undefined) base = idl.DOMString(base);
         return ops.urlCanParse(url, base);
       }
@@ -375,6 +383,9 @@
       toJSON() { return us(this).c[HREF]; }
       toString() { return us(this).c[HREF]; }
     }
+    defineProp(URL, 'length', { value: 1 });
+    defineProp(URL.parse, 'length', { value: 1 });
+    defineProp(URL.canParse, 'length', { value: 1 });
     expose(URL, 'URL');
 
     function pairsFromIterable(init, method) {
@@ -421,49 +432,52 @@
         params.set(this, { list, url: null });
       }
       get size() { return ps(this).list.length; }
-      append(name, value) {
+      // Rest parameters for the operations, as in URL (lengths set below).
+      append(...args) {
         const s = ps(this);
-        requiredArgs(2, arguments.length, "Failed to execute 'append' on 'URLSearchParams'");
-        s.list.push([idl.USVString(name), idl.USVString(value)]);
+        requiredArgs(2, args.length, "Failed to execute 'append' on 'URLSearchParams'");
+        s.list.push([idl.USVString(args[0]), idl.USVString(args[1])]);
         update(s);
       }
-      delete(name, value = undefined) {
+      delete(...args) {
         const s = ps(this);
-        requiredArgs(1, arguments.length, "Failed to execute 'delete' on 'URLSearchParams'");
-        name = idl.USVString(name);
+        requiredArgs(1, args.length, "Failed to execute 'delete' on 'URLSearchParams'");
+        const name = idl.USVString(args[0]);
+        let value = args.length > 1 ? args[1] : undefined;
         if (value !== undefined) value = idl.USVString(value);
         // Remove all tuples whose name is name (and value is value, if given).
         s.list = s.list.filter(([n, v]) => !(n === name && (value === undefined || v === value)));
         update(s);
       }
-      get(name) {
+      get(...args) {
         const s = ps(this);
-        requiredArgs(1, arguments.length, "Failed to execute 'get' on 'URLSearchParams'");
-        name = idl.USVString(name);
+        requiredArgs(1, args.length, "Failed to execute 'get' on 'URLSearchParams'");
+        const name = idl.USVString(args[0]);
         for (const [n, v] of s.list) if (n === name) return v;
         return null;
       }
-      getAll(name) {
+      getAll(...args) {
         const s = ps(this);
-        requiredArgs(1, arguments.length, "Failed to execute 'getAll' on 'URLSearchParams'");
-        name = idl.USVString(name);
+        requiredArgs(1, args.length, "Failed to execute 'getAll' on 'URLSearchParams'");
+        const name = idl.USVString(args[0]);
         const out = [];
         for (const [n, v] of s.list) if (n === name) out.push(v);
         return out;
       }
-      has(name, value = undefined) {
+      has(...args) {
         const s = ps(this);
-        requiredArgs(1, arguments.length, "Failed to execute 'has' on 'URLSearchParams'");
-        name = idl.USVString(name);
+        requiredArgs(1, args.length, "Failed to execute 'has' on 'URLSearchParams'");
+        const name = idl.USVString(args[0]);
+        let value = args.length > 1 ? args[1] : undefined;
         if (value !== undefined) value = idl.USVString(value);
         for (const [n, v] of s.list) if (n === name && (value === undefined || v === value)) return true;
         return false;
       }
-      set(name, value) {
+      set(...args) {
         const s = ps(this);
-        requiredArgs(2, arguments.length, "Failed to execute 'set' on 'URLSearchParams'");
-        name = idl.USVString(name);
-        value = idl.USVString(value);
+        requiredArgs(2, args.length, "Failed to execute 'set' on 'URLSearchParams'");
+        const name = idl.USVString(args[0]);
+        const value = idl.USVString(args[1]);
         // Set the value of the first tuple named name and remove the others,
         // or append a new tuple.
         let found = false;
@@ -526,6 +540,13 @@
       iterState.set(it, { target, kind, index: 0 });
       return it;
     }
+    const uspProto = URLSearchParams.prototype;
+    defineProp(uspProto.append, 'length', { value: 2 });
+    defineProp(uspProto.delete, 'length', { value: 1 });
+    defineProp(uspProto.get, 'length', { value: 1 });
+    defineProp(uspProto.getAll, 'length', { value: 1 });
+    defineProp(uspProto.has, 'length', { value: 1 });
+    defineProp(uspProto.set, 'length', { value: 2 });
     expose(URLSearchParams, 'URLSearchParams');
     defineProp(URLSearchParams.prototype, Symbol.iterator, { value: URLSearchParams.prototype.entries, writable: true, configurable: true });
     return { URL, URLSearchParams };
