@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -126,8 +127,27 @@ func (f *indexFigures) add(o *indexFigures) {
 	f.DeletePar1000 += o.DeletePar1000
 }
 
+// sideBySide keeps each row's mean figures of this run, so that the
+// benchmark can end by printing how many times faster than Chromium each
+// swhost row is.
+var sideBySide = map[string]indexFigures{}
+
+// ratios prints, figure by figure, how many times faster row is than base
+// (higher is better for swhost): printed, because a parent benchmark's log
+// shows only on failure.
+func (f indexFigures) ratios(row string, base indexFigures) {
+	fmt.Printf("side by side: %s vs chromium: seq add %.1f×, concurrent adds %.1f×, getAll %.1f×, seq delete %.1f×, concurrent deletes %.1f×\n",
+		row, base.AddSeq1000/f.AddSeq1000, base.AddPar1000/f.AddPar1000, base.GetAll10000/f.GetAll10000,
+		base.DeleteSeq1000/f.DeleteSeq1000, base.DeletePar1000/f.DeletePar1000)
+}
+
 func (f *indexFigures) report(b *testing.B, n int) {
 	k := float64(n)
+	mean := indexFigures{AddSeq1000: f.AddSeq1000 / k, AddPar1000: f.AddPar1000 / k, GetAll10000: f.GetAll10000 / k,
+		DeleteSeq1000: f.DeleteSeq1000 / k, DeletePar1000: f.DeletePar1000 / k}
+	row := b.Name()[strings.LastIndex(b.Name(), "/")+1:]
+	row = strings.TrimSuffix(row, fmt.Sprintf("-%d", runtime.GOMAXPROCS(0)))
+	sideBySide[row] = mean
 	b.ReportMetric(f.AddSeq1000/k/1000, "seq-add-ms")
 	b.ReportMetric(1000/(f.AddPar1000/k/1000), "concurrent-adds/s")
 	b.ReportMetric(f.GetAll10000/k, "getAll10k-ms")
@@ -137,6 +157,17 @@ func (f *indexFigures) report(b *testing.B, n int) {
 }
 
 func BenchmarkIndexWorkload(b *testing.B) {
+	clear(sideBySide)
+	defer func() {
+		// Each row's last run (the one printed) side by side.
+		if c, ok := sideBySide["chromium"]; ok {
+			for _, r := range []string{"swhost", "swhost-full"} {
+				if sw, ok := sideBySide[r]; ok {
+					sw.ratios(r, c)
+				}
+			}
+		}
+	}()
 	for _, mode := range []struct{ name, durability string }{{"swhost", "process"}, {"swhost-full", "full"}} {
 		b.Run(mode.name, func(b *testing.B) {
 			site := newBenchSite(b)
