@@ -3,12 +3,12 @@ package web_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/grafana/sobek"
 
 	"github.com/swhost/swhost/internal/js"
 	"github.com/swhost/swhost/internal/web"
+	"github.com/swhost/swhost/internal/webtest"
 )
 
 const testOrigin = "https://app.example"
@@ -43,27 +43,7 @@ func newFetchRealm(t testing.TB, env web.FetchEnv) (*js.Realm, *capture) {
 // result as JSON, or "threw Name: message" when it throws.
 func evalAsync(t testing.TB, r *js.Realm, src string) string {
 	t.Helper()
-	done := make(chan string, 1)
-	err := r.Do(context.Background(), func(rt *sobek.Runtime) error {
-		_ = rt.Set("__report", func(c sobek.FunctionCall) sobek.Value {
-			done <- c.Argument(0).String()
-			return sobek.Undefined()
-		})
-		_, err := r.Run(&js.Script{Name: "https://app.example/test.js", Source: "(async () => {\n" + src + "\n})().then(" +
-			"(v) => __report(v === undefined ? 'undefined' : JSON.stringify(v)), " +
-			"(e) => __report('threw ' + (e && e.name) + ': ' + (e && e.message)))"})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case s := <-done:
-		return s
-	case <-time.After(5 * time.Second):
-		t.Fatalf("script did not finish: %s", src)
-		return ""
-	}
+	return webtest.EvalAsync(t, r, "https://app.example/test.js", src)
 }
 
 type jsCase struct{ name, src, want string }

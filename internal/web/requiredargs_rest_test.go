@@ -5,54 +5,8 @@ import (
 	"testing"
 
 	"github.com/swhost/swhost/internal/web"
+	"github.com/swhost/swhost/internal/webtest"
 )
-
-// restArgsCase is one WebIDL operation or constructor whose argument count
-// check is written with a rest parameter instead of `arguments` (cheaper in
-// sobek): its length (set back to the WebIDL required-argument count), its
-// name, and what calling it with too few arguments does, captured from the
-// code that used `arguments`.
-type restArgsCase struct {
-	fn     string // expression for the function object
-	length int
-	name   string
-	call   string // a call with too few arguments (or a wrong this)
-	want   string // "throw Name: message", "reject Name: message" or "ok"
-}
-
-// checkRestArgs runs each case in an async function of realm r (evalAsync):
-// a synchronous throw and a rejection are told apart.
-func checkRestArgs(t *testing.T, eval func(src string) string, cases []restArgsCase) {
-	t.Helper()
-	for _, c := range cases {
-		t.Run(c.fn+"/"+c.call, func(t *testing.T) {
-			src := fmt.Sprintf(`
-				const f = %s;
-				const d = Object.getOwnPropertyDescriptor(f, 'length');
-				const nd = Object.getOwnPropertyDescriptor(f, 'name');
-				const attrs = (x) => [x.writable, x.enumerable, x.configurable].join();
-				if (attrs(d) !== 'false,false,true') return 'length attributes ' + attrs(d);
-				if (attrs(nd) !== 'false,false,true') return 'name attributes ' + attrs(nd);
-				const head = f.length + ' ' + f.name + ' ';
-				let p;
-				try { p = %s; } catch (e) { return head + 'throw ' + e.name + ': ' + e.message + (e instanceof TypeError ? '' : ' (not a TypeError)'); }
-				try { await p; } catch (e) { return head + 'reject ' + e.name + ': ' + e.message + (e instanceof TypeError ? '' : ' (not a TypeError)'); }
-				return head + 'ok';`, c.fn, c.call)
-			want := fmt.Sprintf("%q", fmt.Sprintf("%d %s %s", c.length, c.name, c.want))
-			if got := eval(src); got != want {
-				t.Errorf("got  %s\nwant %s", got, want)
-			}
-		})
-	}
-}
-
-func tooFew(what string, n, have int) string {
-	s := "s"
-	if n == 1 {
-		s = ""
-	}
-	return fmt.Sprintf("TypeError: %s: %d argument%s required, but only %d present.", what, n, s, have)
-}
 
 // TestRestArgsLengthNameMessages: the platform and fetch operations
 // converted from `arguments` to rest parameters keep their WebIDL length,
@@ -63,44 +17,44 @@ func TestRestArgsLengthNameMessages(t *testing.T) {
 	eval := func(src string) string { t.Helper(); return evalAsync(t, r, src) }
 	usp := func(m string) string { return "Failed to execute '" + m + "' on 'URLSearchParams'" }
 	hd := func(m string) string { return "Failed to execute '" + m + "' on 'Headers'" }
-	checkRestArgs(t, eval, []restArgsCase{
+	webtest.CheckOperations(t, eval, "", []webtest.OperationCase{
 		// URL (platform.js)
-		{"URL", 1, "URL", "new URL()", "throw " + tooFew("Failed to construct 'URL'", 1, 0)},
-		{"URL", 1, "URL", "new URL('https://a.example/x').href", "ok"},
-		{"URL", 1, "URL", "URL('https://a.example/x')", "throw TypeError: Class constructor cannot be invoked without 'new'"},
-		{"URL.parse", 1, "parse", "URL.parse()", "throw " + tooFew("Failed to execute 'parse' on 'URL'", 1, 0)},
-		{"URL.canParse", 1, "canParse", "URL.canParse()", "throw " + tooFew("Failed to execute 'canParse' on 'URL'", 1, 0)},
+		webtest.Op("URL", 1, "URL", "new URL()", "throw "+webtest.TooFew("Failed to construct 'URL'", 1, 0)),
+		webtest.Op("URL", 1, "URL", "new URL('https://a.example/x').href", "ok"),
+		webtest.Op("URL", 1, "URL", "URL('https://a.example/x')", "throw TypeError: Class constructor cannot be invoked without 'new'"),
+		webtest.Op("URL.parse", 1, "parse", "URL.parse()", "throw "+webtest.TooFew("Failed to execute 'parse' on 'URL'", 1, 0)),
+		webtest.Op("URL.canParse", 1, "canParse", "URL.canParse()", "throw "+webtest.TooFew("Failed to execute 'canParse' on 'URL'", 1, 0)),
 		// URLSearchParams (platform.js)
-		{"URLSearchParams.prototype.append", 2, "append", "new URLSearchParams().append()", "throw " + tooFew(usp("append"), 2, 0)},
-		{"URLSearchParams.prototype.append", 2, "append", "new URLSearchParams().append('a')", "throw " + tooFew(usp("append"), 2, 1)},
-		{"URLSearchParams.prototype.append", 2, "append", "URLSearchParams.prototype.append.call({})", "throw TypeError: Illegal invocation"},
-		{"URLSearchParams.prototype.delete", 1, "delete", "new URLSearchParams().delete()", "throw " + tooFew(usp("delete"), 1, 0)},
-		{"URLSearchParams.prototype.get", 1, "get", "new URLSearchParams().get()", "throw " + tooFew(usp("get"), 1, 0)},
-		{"URLSearchParams.prototype.get", 1, "get", "URLSearchParams.prototype.get.call({})", "throw TypeError: Illegal invocation"},
-		{"URLSearchParams.prototype.getAll", 1, "getAll", "new URLSearchParams().getAll()", "throw " + tooFew(usp("getAll"), 1, 0)},
-		{"URLSearchParams.prototype.has", 1, "has", "new URLSearchParams().has()", "throw " + tooFew(usp("has"), 1, 0)},
-		{"URLSearchParams.prototype.set", 2, "set", "new URLSearchParams().set()", "throw " + tooFew(usp("set"), 2, 0)},
-		{"URLSearchParams.prototype.set", 2, "set", "new URLSearchParams().set('a')", "throw " + tooFew(usp("set"), 2, 1)},
+		webtest.Op("URLSearchParams.prototype.append", 2, "append", "new URLSearchParams().append()", "throw "+webtest.TooFew(usp("append"), 2, 0)),
+		webtest.Op("URLSearchParams.prototype.append", 2, "append", "new URLSearchParams().append('a')", "throw "+webtest.TooFew(usp("append"), 2, 1)),
+		webtest.Op("URLSearchParams.prototype.append", 2, "append", "URLSearchParams.prototype.append.call({})", "throw TypeError: Illegal invocation"),
+		webtest.Op("URLSearchParams.prototype.delete", 1, "delete", "new URLSearchParams().delete()", "throw "+webtest.TooFew(usp("delete"), 1, 0)),
+		webtest.Op("URLSearchParams.prototype.get", 1, "get", "new URLSearchParams().get()", "throw "+webtest.TooFew(usp("get"), 1, 0)),
+		webtest.Op("URLSearchParams.prototype.get", 1, "get", "URLSearchParams.prototype.get.call({})", "throw TypeError: Illegal invocation"),
+		webtest.Op("URLSearchParams.prototype.getAll", 1, "getAll", "new URLSearchParams().getAll()", "throw "+webtest.TooFew(usp("getAll"), 1, 0)),
+		webtest.Op("URLSearchParams.prototype.has", 1, "has", "new URLSearchParams().has()", "throw "+webtest.TooFew(usp("has"), 1, 0)),
+		webtest.Op("URLSearchParams.prototype.set", 2, "set", "new URLSearchParams().set()", "throw "+webtest.TooFew(usp("set"), 2, 0)),
+		webtest.Op("URLSearchParams.prototype.set", 2, "set", "new URLSearchParams().set('a')", "throw "+webtest.TooFew(usp("set"), 2, 1)),
 		// Headers (fetch.js)
-		{"Headers.prototype.append", 2, "append", "new Headers().append()", "throw " + tooFew(hd("append"), 2, 0)},
-		{"Headers.prototype.append", 2, "append", "new Headers().append('a')", "throw " + tooFew(hd("append"), 2, 1)},
-		{"Headers.prototype.append", 2, "append", "Headers.prototype.append.call({})", "throw TypeError: Illegal invocation"},
-		{"Headers.prototype.delete", 1, "delete", "new Headers().delete()", "throw " + tooFew(hd("delete"), 1, 0)},
-		{"Headers.prototype.get", 1, "get", "new Headers().get()", "throw " + tooFew(hd("get"), 1, 0)},
-		{"Headers.prototype.get", 1, "get", "Headers.prototype.get.call({})", "throw TypeError: Illegal invocation"},
-		{"Headers.prototype.has", 1, "has", "new Headers().has()", "throw " + tooFew(hd("has"), 1, 0)},
-		{"Headers.prototype.set", 2, "set", "new Headers().set()", "throw " + tooFew(hd("set"), 2, 0)},
-		{"Headers.prototype.set", 2, "set", "new Headers().set('a')", "throw " + tooFew(hd("set"), 2, 1)},
-		{"Headers.prototype.forEach", 1, "forEach", "new Headers().forEach()", "throw " + tooFew(hd("forEach"), 1, 0)},
-		{"Headers.prototype.forEach", 1, "forEach", "Headers.prototype.forEach.call({})", "throw TypeError: Illegal invocation"},
-		{"FormData.prototype.forEach", 1, "forEach", "new FormData().forEach()", "throw " + tooFew("Failed to execute 'forEach' on 'FormData'", 1, 0)},
+		webtest.Op("Headers.prototype.append", 2, "append", "new Headers().append()", "throw "+webtest.TooFew(hd("append"), 2, 0)),
+		webtest.Op("Headers.prototype.append", 2, "append", "new Headers().append('a')", "throw "+webtest.TooFew(hd("append"), 2, 1)),
+		webtest.Op("Headers.prototype.append", 2, "append", "Headers.prototype.append.call({})", "throw TypeError: Illegal invocation"),
+		webtest.Op("Headers.prototype.delete", 1, "delete", "new Headers().delete()", "throw "+webtest.TooFew(hd("delete"), 1, 0)),
+		webtest.Op("Headers.prototype.get", 1, "get", "new Headers().get()", "throw "+webtest.TooFew(hd("get"), 1, 0)),
+		webtest.Op("Headers.prototype.get", 1, "get", "Headers.prototype.get.call({})", "throw TypeError: Illegal invocation"),
+		webtest.Op("Headers.prototype.has", 1, "has", "new Headers().has()", "throw "+webtest.TooFew(hd("has"), 1, 0)),
+		webtest.Op("Headers.prototype.set", 2, "set", "new Headers().set()", "throw "+webtest.TooFew(hd("set"), 2, 0)),
+		webtest.Op("Headers.prototype.set", 2, "set", "new Headers().set('a')", "throw "+webtest.TooFew(hd("set"), 2, 1)),
+		webtest.Op("Headers.prototype.forEach", 1, "forEach", "new Headers().forEach()", "throw "+webtest.TooFew(hd("forEach"), 1, 0)),
+		webtest.Op("Headers.prototype.forEach", 1, "forEach", "Headers.prototype.forEach.call({})", "throw TypeError: Illegal invocation"),
+		webtest.Op("FormData.prototype.forEach", 1, "forEach", "new FormData().forEach()", "throw "+webtest.TooFew("Failed to execute 'forEach' on 'FormData'", 1, 0)),
 		// Request, Response, fetch (fetch.js)
-		{"Request", 1, "Request", "new Request()", "throw " + tooFew("Failed to construct 'Request'", 1, 0)},
-		{"Request", 1, "Request", "new Request('/x').url", "ok"},
-		{"Response", 0, "Response", "new Response()", "ok"},
-		{"Response.redirect", 1, "redirect", "Response.redirect()", "throw " + tooFew("Failed to execute 'redirect' on 'Response'", 1, 0)},
-		{"Response.json", 1, "json", "Response.json()", "throw " + tooFew("Failed to execute 'json' on 'Response'", 1, 0)},
-		{"fetch", 1, "fetch", "fetch()", "reject " + tooFew("Failed to execute 'fetch'", 1, 0)},
+		webtest.Op("Request", 1, "Request", "new Request()", "throw "+webtest.TooFew("Failed to construct 'Request'", 1, 0)),
+		webtest.Op("Request", 1, "Request", "new Request('/x').url", "ok"),
+		webtest.Op("Response", 0, "Response", "new Response()", "ok"),
+		webtest.Op("Response.redirect", 1, "redirect", "Response.redirect()", "throw "+webtest.TooFew("Failed to execute 'redirect' on 'Response'", 1, 0)),
+		webtest.Op("Response.json", 1, "json", "Response.json()", "throw "+webtest.TooFew("Failed to execute 'json' on 'Response'", 1, 0)),
+		webtest.Op("fetch", 1, "fetch", "fetch()", "reject "+webtest.TooFew("Failed to execute 'fetch'", 1, 0)),
 	})
 }
 
