@@ -13,8 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,18 +29,19 @@ import (
 
 // The Content Index workload (testdata/contentindex/bench) run side by side
 // in swhost and in Debian's Chromium (--enable-blink-features=ContentIndex),
-// in one benchmark run, timed inside each service worker:
+// in one benchmark run, timed inside each service worker; -benchtime Nx runs
+// N rounds (see BenchmarkIndexWorkload):
 //
-//	go test -run '^$' -bench IndexWorkload -benchtime 3x .
+//	go test -run '^$' -bench IndexWorkload -benchtime 5x .
 //
 // swhost runs with a data directory, as `swhost serve` does (its GC setting
 // included), in both durability modes: "swhost" (the default, process: a
 // resolved add or delete is in the content index journal, a write(2), so it
 // survives kill -9) and "swhost-full" (--durability full: the journal is
 // fsynced before the promise resolves, so it survives power loss too).
-// Chromium starts with a fresh profile for each iteration. The Chromium half
-// is skipped when chromium is not installed, except under CI=true, where it
-// must run.
+// Chromium starts with a fresh profile each round. The Chromium row is left
+// out when chromium is not installed, except under CI=true, where it must
+// run.
 
 // indexFigures are the workload's timings in milliseconds.
 type indexFigures struct {
@@ -119,7 +120,30 @@ func (s *benchSite) wait(b *testing.B, timeout time.Duration) *indexFigures {
 	return nil
 }
 
-func (f *indexFigures) add(o *indexFigures) {
+// The workload's five figures, in the order of figureNames.
+var figureNames = [...]string{"seq add", "concurrent adds", "getAll", "seq delete", "concurrent deletes"}
+
+func (f indexFigures) list() [5]float64 {
+	return [5]float64{f.AddSeq1000, f.AddPar1000, f.GetAll10000, f.DeleteSeq1000, f.DeletePar1000}
+}
+
+// ratios is, figure by figure, how many times faster than base f is
+// (base's time over f's: higher is better for swhost).
+func (f indexFigures) ratios(base indexFigures) [5]float64 {
+	a, b := f.list(), base.list()
+	var r [5]float64
+	for i := range r {
+		r[i] = b[i] / a[i]
+	}
+	return r
+}
+
+func (f indexFigures) String() string {
+	return fmt.Sprintf("seq add %.4f ms, concurrent adds %.0f/s, getAll 10k %.2f ms, seq delete %.4f ms, concurrent deletes %.0f/s",
+		f.AddSeq1000/1000, 1000/(f.AddPar1000/1000), f.GetAll10000, f.DeleteSeq1000/1000, 1000/(f.DeletePar1000/1000))
+}
+
+func (f *indexFigures) add(o indexFigures) {
 	f.AddSeq1000 += o.AddSeq1000
 	f.AddPar1000 += o.AddPar1000
 	f.GetAll10000 += o.GetAll10000
@@ -127,113 +151,147 @@ func (f *indexFigures) add(o *indexFigures) {
 	f.DeletePar1000 += o.DeletePar1000
 }
 
-// sideBySide keeps each row's mean figures of this run, so that the
-// benchmark can end by printing how many times faster than Chromium each
-// swhost row is.
-var sideBySide = map[string]indexFigures{}
-
-// ratios prints, figure by figure, how many times faster row is than base
-// (higher is better for swhost): printed, because a parent benchmark's log
-// shows only on failure.
-func (f indexFigures) ratios(row string, base indexFigures) {
-	fmt.Printf("side by side: %s vs chromium: seq add %.1f×, concurrent adds %.1f×, getAll %.1f×, seq delete %.1f×, concurrent deletes %.1f×\n",
-		row, base.AddSeq1000/f.AddSeq1000, base.AddPar1000/f.AddPar1000, base.GetAll10000/f.GetAll10000,
-		base.DeleteSeq1000/f.DeleteSeq1000, base.DeletePar1000/f.DeletePar1000)
+func (f indexFigures) scaled(k float64) indexFigures {
+	return indexFigures{AddSeq1000: f.AddSeq1000 * k, AddPar1000: f.AddPar1000 * k, GetAll10000: f.GetAll10000 * k,
+		DeleteSeq1000: f.DeleteSeq1000 * k, DeletePar1000: f.DeletePar1000 * k}
 }
 
-func (f *indexFigures) report(b *testing.B, n int) {
-	k := float64(n)
-	mean := indexFigures{AddSeq1000: f.AddSeq1000 / k, AddPar1000: f.AddPar1000 / k, GetAll10000: f.GetAll10000 / k,
-		DeleteSeq1000: f.DeleteSeq1000 / k, DeletePar1000: f.DeletePar1000 / k}
-	row := b.Name()[strings.LastIndex(b.Name(), "/")+1:]
-	row = strings.TrimSuffix(row, fmt.Sprintf("-%d", runtime.GOMAXPROCS(0)))
-	sideBySide[row] = mean
-	b.ReportMetric(f.AddSeq1000/k/1000, "seq-add-ms")
-	b.ReportMetric(1000/(f.AddPar1000/k/1000), "concurrent-adds/s")
-	b.ReportMetric(f.GetAll10000/k, "getAll10k-ms")
-	b.ReportMetric(f.DeleteSeq1000/k/1000, "seq-delete-ms")
-	b.ReportMetric(1000/(f.DeletePar1000/k/1000), "concurrent-deletes/s")
+// report puts the figures on the benchmark's line.
+func (f indexFigures) report(b *testing.B) {
+	b.ReportMetric(f.AddSeq1000/1000, "seq-add-ms")
+	b.ReportMetric(1000/(f.AddPar1000/1000), "concurrent-adds/s")
+	b.ReportMetric(f.GetAll10000, "getAll10k-ms")
+	b.ReportMetric(f.DeleteSeq1000/1000, "seq-delete-ms")
+	b.ReportMetric(1000/(f.DeletePar1000/1000), "concurrent-deletes/s")
 	b.ReportMetric(0, "ns/op")
 }
 
-func BenchmarkIndexWorkload(b *testing.B) {
-	clear(sideBySide)
-	defer func() {
-		// Each row's last run (the one printed) side by side.
-		if c, ok := sideBySide["chromium"]; ok {
-			for _, r := range []string{"swhost", "swhost-full"} {
-				if sw, ok := sideBySide[r]; ok {
-					sw.ratios(r, c)
-				}
-			}
-		}
-	}()
-	for _, mode := range []struct{ name, durability string }{{"swhost", "process"}, {"swhost-full", "full"}} {
-		b.Run(mode.name, func(b *testing.B) {
-			site := newBenchSite(b)
-			var sum indexFigures
-			if os.Getenv("GOGC") == "" {
-				// As swhost serve runs (internal/cli/serve.go).
-				defer debug.SetGCPercent(debug.SetGCPercent(400))
-			}
-			if p := os.Getenv("SWHOST_BENCH_JSPROFILE"); p != "" {
-				// A profile of the JavaScript (sobek's sampling profiler).
-				f, err := os.Create(p + "-" + mode.name)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := sobek.StartProfile(f); err != nil {
-					b.Fatal(err)
-				}
-				defer func() { sobek.StopProfile(); f.Close() }()
-			}
-			for i := 0; i < b.N; i++ {
-				cfg := swhost.Config{
-					DataDir:     b.TempDir(),
-					Durability:  mode.durability,
-					Origins:     []origins.Mapping{{Origin: "https://bench.example", Upstream: site.srv.URL}},
-					IndexLimits: limitsUnbounded(),
-					Logger:      quietLogger(),
-				}
-				h, err := swhost.New(context.Background(), cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				page, err := h.OpenPage(context.Background(), "https://bench.example/")
-				if err != nil {
-					b.Fatal(err)
-				}
-				f := site.wait(b, 5*time.Minute)
-				sum.add(f)
-				page.Close()
-				h.Close()
-			}
-			sum.report(b, b.N)
-		})
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
 	}
-	b.Run("chromium", func(b *testing.B) {
-		bin := chromiumPath()
-		if bin == "" {
-			if os.Getenv("CI") == "true" {
-				b.Fatal("chromium is not installed; CI must compare with it (apt-get install chromium)")
-			}
-			b.Skip("chromium is not installed")
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// indexRow is a program the workload runs in, and its figures, one per
+// round.
+type indexRow struct {
+	name string
+	run  func() indexFigures
+	figs []indexFigures
+}
+
+// BenchmarkIndexWorkload runs the workload in b.N rounds. A round runs it
+// once in every row, in an order that rotates from round to round, so that
+// a slower or quicker spell of the shared machine falls on every row alike.
+// Each swhost row is compared with Chromium round by round; the benchmark
+// prints, figure by figure, the median of those ratios and their range, and
+// reports the default row's mean figures and median ratios (the "-x" units).
+func BenchmarkIndexWorkload(b *testing.B) {
+	site := newBenchSite(b)
+	if os.Getenv("GOGC") == "" {
+		// As swhost serve runs (internal/cli/serve.go).
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	rows := []*indexRow{
+		{name: "swhost", run: func() indexFigures { return runIndexSwhost(b, site, "process") }},
+		{name: "swhost-full", run: func() indexFigures { return runIndexSwhost(b, site, "full") }},
+	}
+	switch bin := chromiumPath(); {
+	case bin != "":
+		rows = append(rows, &indexRow{name: "chromium", run: func() indexFigures { return runIndexChromium(b, site, bin) }})
+	case os.Getenv("CI") == "true":
+		b.Fatal("chromium is not installed; CI must compare with it (apt-get install chromium)")
+	default:
+		b.Log("chromium is not installed: the swhost rows only")
+	}
+	if p := os.Getenv("SWHOST_BENCH_JSPROFILE"); p != "" {
+		// A profile of the JavaScript (sobek's sampling profiler).
+		f, err := os.Create(p)
+		if err != nil {
+			b.Fatal(err)
 		}
-		site := newBenchSite(b)
-		// http://localhost is a secure context: service workers register.
-		url := strings.Replace(site.srv.URL, "127.0.0.1", "localhost", 1) + "/"
+		if err := sobek.StartProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { sobek.StopProfile(); f.Close() }()
+	}
+	// (Printed: a benchmark's log shows only on failure.)
+	for round := range b.N {
+		for k := range rows {
+			row := rows[(round+k)%len(rows)]
+			row.figs = append(row.figs, row.run())
+			fmt.Printf("round %d  %-12s %v\n", round+1, row.name, row.figs[round])
+		}
+	}
+	for _, row := range rows {
 		var sum indexFigures
-		for i := 0; i < b.N; i++ {
-			stop, err := startChromium(b, bin, url)
-			if err != nil {
-				b.Fatal(err)
-			}
-			f := site.wait(b, 5*time.Minute)
-			stop()
+		for _, f := range row.figs {
 			sum.add(f)
 		}
-		sum.report(b, b.N)
+		mean := sum.scaled(1 / float64(len(row.figs)))
+		fmt.Printf("mean of %d  %-12s %v\n", len(row.figs), row.name, mean)
+		if row.name == "swhost" {
+			mean.report(b)
+		}
+	}
+	chromium := rows[len(rows)-1]
+	if chromium.name != "chromium" {
+		return
+	}
+	for _, row := range rows[:len(rows)-1] {
+		var per [len(figureNames)][]float64
+		for i, f := range row.figs {
+			for j, r := range f.ratios(chromium.figs[i]) {
+				per[j] = append(per[j], r)
+			}
+		}
+		var parts []string
+		for j, name := range figureNames {
+			m := median(per[j])
+			parts = append(parts, fmt.Sprintf("%s %.1f× (%.1f–%.1f)", name, m, slices.Min(per[j]), slices.Max(per[j])))
+			if row.name == "swhost" {
+				b.ReportMetric(m, strings.ReplaceAll(name, " ", "-")+"-x")
+			}
+		}
+		fmt.Printf("side by side, %s vs chromium, median of %d rounds (range): %s\n", row.name, len(row.figs), strings.Join(parts, ", "))
+	}
+}
+
+// runIndexSwhost runs the workload once in a new host with a data
+// directory, as swhost serve runs it.
+func runIndexSwhost(b *testing.B, site *benchSite, durability string) indexFigures {
+	h, err := swhost.New(context.Background(), swhost.Config{
+		DataDir:     b.TempDir(),
+		Durability:  durability,
+		Origins:     []origins.Mapping{{Origin: "https://bench.example", Upstream: site.srv.URL}},
+		IndexLimits: limitsUnbounded(),
+		Logger:      quietLogger(),
 	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	page, err := h.OpenPage(context.Background(), "https://bench.example/")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer page.Close()
+	return *site.wait(b, 5*time.Minute)
+}
+
+// runIndexChromium runs the workload once in Chromium with a fresh profile.
+func runIndexChromium(b *testing.B, site *benchSite, bin string) indexFigures {
+	// http://localhost is a secure context: service workers register.
+	url := strings.Replace(site.srv.URL, "127.0.0.1", "localhost", 1) + "/"
+	stop, err := startChromium(b, bin, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	return *site.wait(b, 5*time.Minute)
 }
 
 func chromiumPath() string {
