@@ -27,7 +27,7 @@ func (s *Script) Compile() (*sobek.Program, error) {
 		// (common in bundles) names a URL the parser cannot fetch, and a
 		// failed load would fail the compilation.
 		var prg *ast.Program
-		if prg, s.err = sobek.Parse(s.Name, s.Source, parser.WithDisableSourceMaps); s.err == nil {
+		if prg, s.err = parser.ParseFile(nil, s.Name, s.Source, 0, parser.WithDisableSourceMaps); s.err == nil {
 			s.prog, s.err = sobek.CompileAST(prg, false)
 		}
 		if s.err != nil {
@@ -37,9 +37,25 @@ func (s *Script) Compile() (*sobek.Program, error) {
 	return s.prog, s.err
 }
 
+// compileMessage is a parse or compile error as "what (file:line:column)",
+// the error's name left to the SyntaxError that carries it.
 func compileMessage(err error) string {
-	if ce, ok := err.(*sobek.CompilerSyntaxError); ok && ce.File != nil {
-		return fmt.Sprintf("%s (%s)", ce.Message, ce.File.Position(ce.Offset))
+	var pe *parser.Error
+	switch e := err.(type) {
+	case parser.ErrorList:
+		if len(e) > 0 {
+			pe = e[0]
+		}
+	case *parser.Error:
+		pe = e
+	case *sobek.CompilerSyntaxError:
+		if e.File != nil {
+			return fmt.Sprintf("%s (%s)", e.Message, e.File.Position(e.Offset))
+		}
+		return e.Message
+	}
+	if pe != nil {
+		return fmt.Sprintf("%s (%s)", pe.Message, pe.Position)
 	}
 	return err.Error()
 }
