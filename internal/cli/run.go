@@ -25,6 +25,7 @@ type hostFlags struct {
 	durable   string
 	cpuBudget time.Duration
 	idle      time.Duration
+	deadline  time.Duration
 	verbose   bool
 	index     indexFlags
 }
@@ -37,12 +38,13 @@ func (h *hostFlags) register(fs *flag.FlagSet, dataDefault string) {
 	fs.StringVar(&h.grantMode, "grants", "deny", "how discovery grants are decided when none is recorded: deny or prompt")
 	fs.DurationVar(&h.cpuBudget, "cpu-budget", 0, "longest one script task may run (default 5s)")
 	fs.DurationVar(&h.idle, "idle-timeout", 0, "stop workers idle this long (default 30s)")
+	fs.DurationVar(&h.deadline, "event-deadline", 0, "longest an event's waitUntil/respondWith promises may keep it going (install, activate, fetch, push, …); past it the event fails (default 5m)")
 	fs.BoolVar(&h.verbose, "v", false, "verbose logs")
 	h.index.register(fs)
 }
 
 func (h *hostFlags) config(e *Env) (swhost.Config, error) {
-	cfg := swhost.Config{DataDir: h.data, CPUBudget: h.cpuBudget, IdleTimeout: h.idle, Logger: logger(e, h.verbose),
+	cfg := swhost.Config{DataDir: h.data, CPUBudget: h.cpuBudget, IdleTimeout: h.idle, EventDeadline: h.deadline, Logger: logger(e, h.verbose),
 		Grants: h.grants, GrantMode: h.grantMode, Durability: h.durable}
 	if err := h.index.apply(&cfg); err != nil {
 		return cfg, err

@@ -30,6 +30,25 @@ func TestRunLifecycle(t *testing.T) {
 	}
 }
 
+// TestRunInstallPastDeadline: an install event whose waitUntil promise never
+// settles fails at --event-deadline: the worker becomes redundant and the
+// registration goes away, as with a rejected install.
+func TestRunInstallPastDeadline(t *testing.T) {
+	out, errOut, code := runCLI(t, "run", "--timeout", "20s", "--event-deadline", "300ms",
+		"--origin", "https://life.example=testdata/lifecycle", "https://life.example/hang.html")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	want := "state: redundant\nregistration after failure: undefined\ninstalling: null\n"
+	if out != want {
+		t.Fatalf("stdout:\n%s\nwant:\n%s\nstderr:\n%s", out, want, errOut)
+	}
+	// Said without -v: the developer learns why the worker is redundant.
+	if !strings.Contains(errOut, "service worker install failed") || !strings.Contains(errOut, "exceeded its deadline (300ms)") {
+		t.Fatalf("stderr does not say why the install failed:\n%s", errOut)
+	}
+}
+
 func TestRunRejectedInstall(t *testing.T) {
 	out, errOut, code := runCLI(t, "run", "--timeout", "20s", "--origin", "https://life.example=testdata/lifecycle", "https://life.example/reject.html")
 	if code != 0 {

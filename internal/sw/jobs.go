@@ -551,7 +551,7 @@ func (c *Core) installContinue(reg *Registration, w *Worker) {
 		} else if len(res.Reasons) > 0 {
 			reason = strings.Join(res.Reasons, "; ")
 		}
-		c.log.Info("service worker install failed", "script", w.ScriptURL, "reason", reason)
+		c.log.Warn("service worker install failed", "script", w.ScriptURL, "reason", reason)
 		// 12. Update Worker State redundant; clear installing; if no newest
 		// worker remains, Clear Registration.
 		c.mu.Lock()

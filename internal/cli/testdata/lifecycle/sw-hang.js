@@ -1,0 +1,1 @@
+self.oninstall = (e) => e.waitUntil(new Promise(() => {}));
