@@ -503,6 +503,7 @@ func (r *Realm) scriptError(kind string, v sobek.Value, ex *sobek.Exception) *Sc
 		se.Stack = se.Message + "\n" + se.Stack
 	}
 	se.File, se.Line = firstFrame(se.Stack)
+	se.Stack = shownStack(se.Stack)
 	return se
 }
 

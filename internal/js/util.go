@@ -43,6 +43,41 @@ func containsMessage(stack, msg string) bool {
 	return strings.HasPrefix(stack, msg)
 }
 
+// shownStack is a stack as a developer reads it: the platform's own frames
+// (its scripts are named "swhost:…") are left out, with the native frames
+// that only lead into them (a listener's "at call (native)"), as a browser
+// shows no frames for its own machinery; and positions lose the engine's
+// bytecode offset ("sw.js:3:85(10)" becomes "sw.js:3:85").
+func shownStack(stack string) string {
+	lines := strings.Split(stack, "\n")
+	keep := make([]bool, len(lines))
+	callerDropped := true // below the outermost frame: the platform's dispatch
+	for i := len(lines) - 1; i >= 0; i-- {
+		t := strings.TrimSpace(lines[i])
+		switch {
+		case !strings.HasPrefix(t, "at "): // the message, or a blank line
+			keep[i] = true
+		case strings.Contains(t, "(swhost:") || strings.HasPrefix(t, "at swhost:"):
+			callerDropped = true
+		case strings.HasSuffix(t, "(native)") && callerDropped:
+		default:
+			keep[i], callerDropped = true, false
+		}
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if keep[i] {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(pcRE.ReplaceAllString(l, "$1"))
+		}
+	}
+	return b.String()
+}
+
+var pcRE = regexp.MustCompile(`(:\d+:\d+)\(\d+\)`)
+
 var frameRE = regexp.MustCompile(`at (?:[^\n(]*\()?([^\s()]+):(\d+):(\d+)\)?`)
 
 // firstFrame finds the script URL and line of the top stack frame.
