@@ -47,10 +47,12 @@ func containsMessage(stack, msg string) bool {
 // (its scripts are named "swhost:…") are left out, with the native frames
 // that only lead into them (a listener's "at call (native)"), as a browser
 // shows no frames for its own machinery; and positions lose the engine's
-// bytecode offset ("sw.js:3:85(10)" becomes "sw.js:3:85").
+// bytecode offset ("sw.js:3:85(10)" becomes "sw.js:3:85"). A stack left
+// with no frame is empty: the message says it all.
 func shownStack(stack string) string {
 	lines := strings.Split(stack, "\n")
 	keep := make([]bool, len(lines))
+	frames := 0           // frames kept
 	callerDropped := true // below the outermost frame: the platform's dispatch
 	for i := len(lines) - 1; i >= 0; i-- {
 		t := strings.TrimSpace(lines[i])
@@ -62,18 +64,19 @@ func shownStack(stack string) string {
 		case strings.HasSuffix(t, "(native)") && callerDropped:
 		default:
 			keep[i], callerDropped = true, false
+			frames++
 		}
 	}
-	var b strings.Builder
+	if frames == 0 {
+		return ""
+	}
+	shown := lines[:0]
 	for i, l := range lines {
 		if keep[i] {
-			if b.Len() > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(pcRE.ReplaceAllString(l, "$1"))
+			shown = append(shown, pcRE.ReplaceAllString(l, "$1"))
 		}
 	}
-	return b.String()
+	return strings.Join(shown, "\n")
 }
 
 var pcRE = regexp.MustCompile(`(:\d+:\d+)\(\d+\)`)
