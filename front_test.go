@@ -2,9 +2,11 @@ package swhost_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFront: the front answers a browser for a hosted origin at
@@ -97,6 +99,35 @@ func TestFront(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("EventsRecordTheAnswer", func(t *testing.T) {
+		// Each fetch event's record names its request and what it
+		// answered (recorded when its lifetime ends, maybe after the HTTP
+		// answer: looked for until then).
+		want := map[string]string{
+			appOrigin + "/fe/none?x=1":             "network",
+			appOrigin + "/fe/reject":               "network error",
+			appOrigin + "/fe/respond?from=front":   "response 200",
+			appOrigin + "/fe/redirect":             "response 302",
+			appOrigin + "/fe/not-a-response?front": "network error",
+		}
+		s.get(t, http.MethodGet, front+"/fe/not-a-response?front", ffNavigate()...)
+		var got map[string]string
+		for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			got = map[string]string{}
+			for _, e := range f.h.Events() {
+				if _, ok := want[e.URL]; ok && e.Type == "fetch" {
+					got[e.URL] = e.Answer
+				}
+			}
+			if len(got) == len(want) || time.Now().After(end) {
+				break
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("answers recorded: %v\nwant %v", got, want)
+		}
+	})
 
 	t.Run("PostBodyReachesTheWorker", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, front+"/fe/echo", strings.NewReader("a=1&b=2"))

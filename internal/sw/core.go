@@ -98,6 +98,9 @@ type EventRecord struct {
 	Duration       time.Duration
 	Outcome        string // "ok", "rejected", "timeout", "error"
 	Error          string
+	// A fetch event's request URL, and what it answered: "response STATUS",
+	// "network" (no respondWith: the network answers) or "network error".
+	URL, Answer string
 }
 
 // Core is the Service Workers core of one host.

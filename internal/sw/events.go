@@ -167,17 +167,17 @@ func (e *Env) expireEvents() {
 
 // finish ends the event for the worker and the core, then tells its waiter.
 func (pe *pendingEvent) finish(res *EventResult, err error) {
-	pe.w.core.eventEnded(pe.w, pe.typ, pe.begin, res, err)
+	pe.w.core.eventEnded(pe.w, pe, res, err)
 	pe.ended(res, err)
 }
 
-// eventEnded marks the end of an event at w and records it.
-func (c *Core) eventEnded(w *Worker, typ string, begin time.Time, res *EventResult, err error) {
+// eventEnded marks the end of event pe at w and records it.
+func (c *Core) eventEnded(w *Worker, pe *pendingEvent, res *EventResult, err error) {
 	w.endEvent()
 	if c.opts.OnEvent == nil {
 		return
 	}
-	rec := EventRecord{RegistrationID: w.Reg.ID, Scope: w.Reg.Scope, WorkerID: w.ID, Type: typ, Start: begin, Duration: time.Since(begin), Outcome: "ok"}
+	rec := EventRecord{RegistrationID: w.Reg.ID, Scope: w.Reg.Scope, WorkerID: w.ID, Type: pe.typ, Start: pe.begin, Duration: time.Since(pe.begin), Outcome: "ok"}
 	switch {
 	case errors.Is(err, ErrEventTimeout):
 		rec.Outcome, rec.Error = "timeout", err.Error()
@@ -185,6 +185,9 @@ func (c *Core) eventEnded(w *Worker, typ string, begin time.Time, res *EventResu
 		rec.Outcome, rec.Error = "error", err.Error()
 	case res.Rejected:
 		rec.Outcome, rec.Error = "rejected", strings.Join(res.Reasons, "; ")
+	}
+	if pe.fetch != nil {
+		pe.fetch.record(&rec)
 	}
 	c.opts.OnEvent(rec)
 }
@@ -200,7 +203,7 @@ func (c *Core) fire(ctx context.Context, w *Worker, pe *pendingEvent) *pendingEv
 	w.beginEvent()
 	env, err := w.start(ctx)
 	if err != nil {
-		c.eventEnded(w, pe.typ, pe.begin, nil, err)
+		c.eventEnded(w, pe, nil, err)
 		pe.ended(nil, err)
 		return nil
 	}

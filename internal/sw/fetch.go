@@ -3,6 +3,8 @@ package sw
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"sync/atomic"
 
 	"github.com/grafana/sobek"
 
@@ -16,6 +18,8 @@ import (
 type fetchCall struct {
 	req     *web.Request
 	answers chan fetchAnswer
+	// answered is what the first answer was, for the event's record.
+	answered atomic.Pointer[string]
 }
 
 type fetchAnswer struct {
@@ -29,6 +33,26 @@ func (fc *fetchCall) answer(a fetchAnswer) {
 	select {
 	case fc.answers <- a:
 	default:
+		return
+	}
+	what := "network"
+	switch {
+	case a.err != nil:
+		what = "network error"
+	case a.resp != nil:
+		what = "response " + strconv.Itoa(a.resp.Status)
+	}
+	fc.answered.Store(&what)
+}
+
+// record adds the fetch to its event's record: the URL, and the answer
+// ("network error" when the event failed before answering).
+func (fc *fetchCall) record(rec *EventRecord) {
+	rec.URL = fc.req.URL
+	if a := fc.answered.Load(); a != nil {
+		rec.Answer = *a
+	} else if rec.Outcome != "ok" {
+		rec.Answer = "network error"
 	}
 }
 
@@ -96,7 +120,10 @@ func (e *Env) fetchAnswer(call sobek.FunctionCall) sobek.Value {
 	case "none":
 		fc.answer(fetchAnswer{none: true})
 	case "response":
-		// The body may be a stream the script is still writing.
+		// The body may be a stream the script is still writing (its
+		// record says "response" until the answer is made).
+		what := "response"
+		fc.answered.CompareAndSwap(nil, &what)
 		web.ResponseFromJSAsync(e.Realm, call.Argument(2), func(resp *web.Response, err error) {
 			if resp != nil {
 				resp.ServiceWorker = true // not a network response: no CORS check

@@ -27,11 +27,13 @@ type eventJSON struct {
 	DurationMs     float64   `json:"durationMs"`
 	Outcome        string    `json:"outcome"` // ok, rejected, timeout, error
 	Error          string    `json:"error,omitempty"`
+	URL            string    `json:"url,omitempty"`    // a fetch event's request
+	Answer         string    `json:"answer,omitempty"` // a fetch event's: response STATUS, network, network error
 }
 
 func eventOf(e sw.EventRecord) eventJSON {
 	return eventJSON{RegistrationID: e.RegistrationID, Scope: e.Scope, WorkerID: e.WorkerID, Type: e.Type, Start: e.Start,
-		DurationMs: float64(e.Duration) / float64(time.Millisecond), Outcome: e.Outcome, Error: e.Error}
+		DurationMs: float64(e.Duration) / float64(time.Millisecond), Outcome: e.Outcome, Error: e.Error, URL: e.URL, Answer: e.Answer}
 }
 
 // GET /api/events?registration=ID: the recent functional events, newest
