@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/swhost/swhost"
+	"github.com/swhost/swhost/examples"
+	"github.com/swhost/swhost/internal/origins"
 )
 
 // DefaultListen is where serve listens: loopback only.
@@ -35,22 +37,24 @@ func cmdServe(e *Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	if len(hf.origins) == 0 {
-		dir := findExample()
-		if dir == "" {
-			return errorf(e, "serve: no --origin given and examples/news not found; run from the repository or pass --origin ORIGIN=DIR")
-		}
-		hf.origins = append(hf.origins, exampleOrigin+"="+dir)
-		if len(open) == 0 {
-			open = append(open, exampleOrigin+"/")
-		}
-	}
 	if !isLoopback(*listen) && *token == "" {
 		return errorf(e, "serve: --listen %s is not a loopback address; refusing to start without --token", *listen)
 	}
 	cfg, err := hf.config(e)
 	if err != nil {
 		return errorf(e, "%v", err)
+	}
+	if len(cfg.Origins) == 0 {
+		// The news example: the repository's copy when run from it (edits
+		// show at once), else the one built in.
+		m := origins.Mapping{Origin: exampleOrigin, Dir: findExample()}
+		if m.Dir == "" {
+			m.FS = examples.News()
+		}
+		cfg.Origins = append(cfg.Origins, m)
+		if len(open) == 0 {
+			open = append(open, exampleOrigin+"/")
+		}
 	}
 	// Script engines allocate a lot of short-lived objects: a server trades
 	// some memory for fewer collections (≈ +35% requests/s through the front
@@ -93,7 +97,7 @@ func cmdServe(e *Env, args []string) int {
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(e.Stdout, "swhost: serving on http://%s/ (UI and API)\n", ln.Addr())
 	for _, m := range cfg.Origins {
-		fmt.Fprintf(e.Stdout, "swhost: %s -> %s%s, front http://%s/\n", m.Origin, m.Dir, m.Upstream, swhost.FrontHost(m.Origin, ln.Addr().String()))
+		fmt.Fprintf(e.Stdout, "swhost: %s -> %s, front http://%s/\n", m.Origin, m.Target(), swhost.FrontHost(m.Origin, ln.Addr().String()))
 	}
 	for _, u := range open {
 		page, err := host.OpenPage(e.Ctx, u)

@@ -7,21 +7,34 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"sync"
 )
 
-// Mapping sends one origin to a directory or an upstream base URL.
+// Mapping sends one origin to a directory, a file system or an upstream
+// base URL.
 type Mapping struct {
 	Origin   string // "https://news.example"
 	Dir      string // serve files from here, or
+	FS       fs.FS  // from this file system (an embed.FS, say), or
 	Upstream string // forward to this base URL ("http://127.0.0.1:8080")
+}
+
+// Target describes where the mapping sends its origin, for a person.
+func (m Mapping) Target() string {
+	switch {
+	case m.Dir != "":
+		return m.Dir
+	case m.FS != nil:
+		return "(files built into swhost)"
+	}
+	return m.Upstream
 }
 
 // ParseMapping parses "ORIGIN=DIR" or "ORIGIN=URL".
@@ -100,8 +113,11 @@ func (t *Transport) Lookup(origin string) (Mapping, bool) {
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	origin := strings.ToLower(req.URL.Scheme + "://" + req.URL.Host)
 	if m, ok := t.Lookup(origin); ok {
-		if m.Dir != "" {
-			return serveDir(m.Dir, req)
+		switch {
+		case m.Dir != "":
+			return serveFS(os.DirFS(m.Dir), req)
+		case m.FS != nil:
+			return serveFS(m.FS, req)
 		}
 		return t.forward(m, req)
 	}
@@ -144,12 +160,12 @@ func (t *Transport) forward(m Mapping, req *http.Request) (*http.Response, error
 
 func origin(req *http.Request) string { return req.URL.Scheme + "://" + req.URL.Host }
 
-// serveDir answers a request from a directory: GET/HEAD only, index.html for
-// directories, extension-based Content-Type (.js is text/javascript), 404 for
-// missing files, and never a path outside the directory. A file NAME with a
-// sibling NAME.headers adds those header lines (for tests of
-// Service-Worker-Allowed, Vary and the like).
-func serveDir(dir string, req *http.Request) (*http.Response, error) {
+// serveFS answers a request from a file system (a directory, or files
+// built in): GET/HEAD only, index.html for directories, extension-based
+// Content-Type (.js is text/javascript), 404 for missing files, and never a
+// path outside it. A file NAME with a sibling NAME.headers adds those header
+// lines (for tests of Service-Worker-Allowed, Vary and the like).
+func serveFS(fsys fs.FS, req *http.Request) (*http.Response, error) {
 	resp := &http.Response{
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header:  http.Header{},
@@ -167,25 +183,28 @@ func serveDir(dir string, req *http.Request) (*http.Response, error) {
 		resp.Header.Set("Allow", "GET, HEAD")
 		return text(http.StatusMethodNotAllowed, "method not allowed\n")
 	}
-	p := path.Clean("/" + req.URL.Path)
-	name := filepath.Join(dir, filepath.FromSlash(p))
-	fi, err := os.Stat(name)
-	if err == nil && fi.IsDir() {
-		name = filepath.Join(name, "index.html")
-		fi, err = os.Stat(name)
+	// (A clean path from the root, as fs.FS names it: "." for the root.)
+	name := strings.TrimPrefix(path.Clean("/"+req.URL.Path), "/")
+	if name == "" {
+		name = "."
 	}
-	if errors.Is(err, os.ErrNotExist) || (err == nil && fi.IsDir()) {
+	fi, err := fs.Stat(fsys, name)
+	if err == nil && fi.IsDir() {
+		name = path.Join(name, "index.html")
+		fi, err = fs.Stat(fsys, name)
+	}
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) || (err == nil && fi.IsDir()) {
 		return text(http.StatusNotFound, "404 page not found\n")
 	}
 	if err != nil {
 		return nil, err
 	}
-	body, err := os.ReadFile(name)
+	body, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	ct := mime.TypeByExtension(filepath.Ext(name))
-	switch filepath.Ext(name) {
+	ct := mime.TypeByExtension(path.Ext(name))
+	switch path.Ext(name) {
 	case ".js", ".mjs":
 		ct = "text/javascript; charset=utf-8"
 	case ".txt":
@@ -193,7 +212,7 @@ func serveDir(dir string, req *http.Request) (*http.Response, error) {
 	case "":
 		ct = "application/octet-stream"
 	}
-	if extra, err := os.ReadFile(name + ".headers"); err == nil {
+	if extra, err := fs.ReadFile(fsys, name+".headers"); err == nil {
 		for _, line := range strings.Split(string(extra), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok {
 				if strings.EqualFold(strings.TrimSpace(k), "Content-Type") {
@@ -211,7 +230,9 @@ func serveDir(dir string, req *http.Request) (*http.Response, error) {
 	resp.Status = "200 OK"
 	resp.ContentLength = int64(len(body))
 	resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
-	resp.Header.Set("Last-Modified", fi.ModTime().UTC().Format(http.TimeFormat))
+	if mt := fi.ModTime(); !mt.IsZero() { // (built-in files have none)
+		resp.Header.Set("Last-Modified", mt.UTC().Format(http.TimeFormat))
+	}
 	if req.Method == http.MethodHead {
 		body = nil
 	}
