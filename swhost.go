@@ -38,8 +38,9 @@ type Config struct {
 	// included; writes are in the operating system's hands, as browsers
 	// treat site storage) or "full" (also power loss: an fsync per commit).
 	Durability string
-	// Origins maps origins to directories or upstream servers.
-	Origins []origins.Mapping
+	// Origins maps origins to directories, file systems or upstream
+	// servers.
+	Origins []Mapping
 	// Transport reaches everything not in Origins (http.DefaultTransport
 	// when nil).
 	Transport http.RoundTripper
@@ -55,16 +56,16 @@ type Config struct {
 	// Console receives console output of pages and workers.
 	Console func(source Source, level, msg string)
 	// OnScriptError hears uncaught errors of pages and workers.
-	OnScriptError func(source Source, err *js.ScriptError)
+	OnScriptError func(source Source, err *ScriptError)
 
 	// IndexIcons is "fetch" (default: icons are fetched and must decode)
 	// or "none" (icons are kept as given, never fetched).
 	IndexIcons string
 	// IndexLimits bound content index entries (zero fields: defaults).
-	IndexLimits contentindex.Limits
+	IndexLimits IndexLimits
 	// IndexPolicy selects which entries the user agent displays (zero
 	// fields: defaults).
-	IndexPolicy contentindex.Policy
+	IndexPolicy IndexPolicy
 	// ContentDeleteTimeout caps a contentdelete event (30 s by default).
 	ContentDeleteTimeout time.Duration
 
@@ -78,8 +79,28 @@ type Config struct {
 	// PromptTimeout bounds a grant prompt (default 2 minutes).
 	PromptTimeout time.Duration
 	// DiscoveryLimits bound foreign instances and discover() calls.
-	DiscoveryLimits discovery.Limits
+	DiscoveryLimits DiscoveryLimits
 }
+
+// The types of Config's fields and of the host's records, named here so
+// that a program embedding swhost can spell them.
+type (
+	// Mapping sends an origin to a directory (Dir), a file system (FS, an
+	// embed.FS say) or an upstream server (Upstream).
+	Mapping = origins.Mapping
+	// ScriptError is an uncaught exception, an unhandled rejection or an
+	// interrupted task of a page or worker.
+	ScriptError = js.ScriptError
+	// IndexLimits bound content index entries and their fields.
+	IndexLimits = contentindex.Limits
+	// IndexPolicy selects the content index entries the user agent shows.
+	IndexPolicy = contentindex.Policy
+	// DiscoveryLimits bound cross-origin discovery.
+	DiscoveryLimits = discovery.Limits
+)
+
+// ParseMapping parses "ORIGIN=DIR" or "ORIGIN=URL" (the CLI's --origin).
+func ParseMapping(s string) (Mapping, error) { return origins.ParseMapping(s) }
 
 // Source names the realm a console line or error came from.
 type Source struct {
