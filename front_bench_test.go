@@ -242,9 +242,9 @@ func startServe(t *testing.T) (string, func() int) {
 	case <-time.After(time.Minute):
 		t.Fatalf("serve did not start:\n%s", stdout.String())
 	}
-	// The page --open loads registers the worker; wait for it to say so
-	// and for the precached item.
-	for !strings.Contains(stdout.String(), "bench: registered") {
+	// The page --open loads registers the worker; wait for it to say the
+	// worker is active (its precached item stored).
+	for !strings.Contains(stdout.String(), "bench: active") {
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited %d:\n%s", code, stdout.String())
