@@ -219,3 +219,63 @@ self.addEventListener('quick', (e) => e.waitUntil(Promise.reject(new Error('nope
 	}
 	w.Stop()
 }
+
+// TestFetchWaitsForActivation: a fetch for an activating worker waits until
+// its activate event is over ("If activeWorker's state is "activating", wait
+// for activeWorker's state to become "activated""; WPT
+// fetch-waits-for-activate): the handler sees what activate did.
+func TestFetchWaitsForActivation(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte(`<!doctype html><script>navigator.serviceWorker.register('/sw.js')</script>`))
+		case "/sw.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			_, _ = w.Write([]byte(`
+self.addEventListener('activate', (e) => e.waitUntil(new Promise((r) => setTimeout(r, 1000)).then(() => { self.ready = 'migrated'; })));
+self.addEventListener('fetch', (e) => e.respondWith(new Response('the worker found: ' + self.ready)));`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	const origin = "https://activating.example"
+	h := newFFHost(t, swhost.Config{Origins: []origins.Mapping{{Origin: origin, Upstream: srv.URL}}})
+	ctx := testCtx(t)
+	page, err := h.OpenPage(ctx, origin+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Close()
+	// The worker becomes active (activating) and its activate event runs
+	// for a second.
+	var w *sw.Worker
+	for w == nil {
+		if reg := h.Core().Match(origin + "/"); reg != nil {
+			if a := reg.Active(); a != nil && a.State() == sw.Activating {
+				w = a
+				break
+			}
+			if a := reg.Active(); a != nil && a.State() == sw.Activated {
+				t.Fatal("the worker was activated before the test saw it activating")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the worker never became active")
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	resp, err := h.Core().DispatchFetch(ctx, w, &web.Request{Method: "GET", URL: origin + "/x", Header: http.Header{}, Mode: "no-cors",
+		Credentials: "include", Cache: "default", Redirect: "follow", Origin: origin})
+	if err != nil || resp == nil {
+		t.Fatalf("fetch: %v, %v", resp, err)
+	}
+	if got := string(resp.Body); got != "the worker found: migrated" {
+		t.Fatalf("the handler answered %q: it ran before activate ended", got)
+	}
+	if s := w.State(); s != sw.Activated {
+		t.Fatalf("state %s after the fetch", s)
+	}
+}

@@ -68,9 +68,14 @@ func (fc *fetchCall) dispatch(env *Env, rt *sobek.Runtime, id int64) error {
 // caller falls back to the network), or an error for a network error (a
 // rejected respondWith, a non-Response value, a failed worker).
 //
-// It returns as soon as the response is known; the event's extend lifetime
-// may go on (waitUntil) and keeps the worker running.
+// It waits while w is activating (its activate event runs), as Handle Fetch
+// does, and returns as soon as the response is known; the event's extend
+// lifetime may go on (waitUntil) and keeps the worker running.
 func (c *Core) DispatchFetch(ctx context.Context, w *Worker, req *web.Request) (*web.Response, error) {
+	// Handle Fetch: an activating worker is waited for.
+	if err := w.untilActivated(ctx); err != nil {
+		return nil, err
+	}
 	if !w.HasEventListener("fetch") {
 		return nil, nil // "skip the fetch event": no fetch listener
 	}

@@ -686,6 +686,10 @@ func (c *Core) activate(reg *Registration) {
 func (c *Core) setStateLocked(w *Worker, s State) {
 	w.mu.Lock()
 	w.state = s
+	if s != Activating && w.activated != nil {
+		close(w.activated) // fetches that waited go on
+		w.activated = nil
+	}
 	w.mu.Unlock()
 	c.notifyChangedLocked()
 	c.broadcastLocked(w.Reg.Origin, w.Reg.ID, func(e *Env) { _, _ = e.callInternal("swSetWorkerState", w.ID, string(s)) })

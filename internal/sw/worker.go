@@ -38,6 +38,31 @@ type Worker struct {
 	idle         *time.Timer
 	stopReason   string
 	startCount   int
+	// activated is closed when an activating worker becomes activated (or
+	// redundant); made by the first waiter.
+	activated chan struct{}
+}
+
+// untilActivated waits while the worker is "activating" (Handle Fetch: "If
+// activeWorker's state is "activating", wait for activeWorker's state to
+// become "activated"").
+func (w *Worker) untilActivated(ctx context.Context) error {
+	w.mu.Lock()
+	if w.state != Activating {
+		w.mu.Unlock()
+		return nil
+	}
+	if w.activated == nil {
+		w.activated = make(chan struct{})
+	}
+	ch := w.activated
+	w.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // State returns the worker's state.
