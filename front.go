@@ -2,6 +2,7 @@ package swhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -93,7 +94,12 @@ func (h *Host) serveFront(w http.ResponseWriter, r *http.Request, origin string)
 		req.Header[k] = vs
 	}
 	if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxFrontBody))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFrontBody))
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			// Refused whole: the worker never sees a body cut short.
+			http.Error(w, fmt.Sprintf("the request body is larger than %d MiB", maxFrontBody>>20), http.StatusRequestEntityTooLarge)
+			return
+		}
 		if err != nil {
 			http.Error(w, "reading request body: "+err.Error(), http.StatusBadRequest)
 			return

@@ -2,6 +2,7 @@ package swhost_test
 
 import (
 	"encoding/json"
+	"io"
 	"maps"
 	"net/http"
 	"strings"
@@ -144,6 +145,26 @@ func TestFront(t *testing.T) {
 		}
 		if m["method"] != "POST" || m["body"] != "a=1&b=2" || m["type"] != "application/x-www-form-urlencoded" {
 			t.Errorf("the worker saw %v", m)
+		}
+	})
+
+	t.Run("OversizeBodyIsRefusedWhole", func(t *testing.T) {
+		// Past 32 MiB: 413, and the worker never sees a body cut short.
+		req, _ := http.NewRequest(http.MethodPost, front+"/fe/echo?oversize", strings.NewReader(strings.Repeat("x", 32<<20+1)))
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		resp, err := s.client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "larger than 32 MiB") {
+			t.Fatalf("HTTP %d %q", resp.StatusCode, ffClip(body))
+		}
+		for _, e := range f.h.Events() {
+			if strings.HasSuffix(e.URL, "/fe/echo?oversize") {
+				t.Fatalf("the worker got the request: %+v", e)
+			}
 		}
 	})
 

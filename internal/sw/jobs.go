@@ -337,12 +337,20 @@ func (c *Core) fetchScript(ctx context.Context, url string, main bool) (*http.Re
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(maxScriptSize)+1))
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(body) > maxScriptSize {
+		// Not cut short: a part of a script could run.
+		return nil, nil, fmt.Errorf("the script is larger than %d MiB", maxScriptSize>>20)
+	}
 	return resp, body, nil
 }
+
+// maxScriptSize bounds a service worker script, main or imported (a
+// variable for tests).
+var maxScriptSize = 64 << 20
 
 // update is the Update algorithm (from step 5 on): fetch, compare, run,
 // and install.

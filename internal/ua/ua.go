@@ -260,7 +260,7 @@ func fields(r *http.Request) (map[string]string, error) {
 		}
 		return out, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	body, err := io.ReadAll(r.Body) // (bounded by maxBody: a larger one is an error, never cut short)
 	if err != nil {
 		return nil, fmt.Errorf("reading the body: %w", err)
 	}

@@ -84,6 +84,29 @@ func TestGuard(t *testing.T) {
 	}
 }
 
+// TestBodyTooLarge: a JSON body past the bound is refused whole, as too
+// large (not read cut short, then refused as bad JSON); one at the bound is
+// read.
+func TestBodyTooLarge(t *testing.T) {
+	b := &fakeBackend{idx: newIndex(t, contentindex.Policy{})}
+	h := newTestHandler(t, b)
+	tok := map[string]string{"X-Swhost-Token": testToken, "Content-Type": "application/json"}
+	body := func(n int) string {
+		s := `{"scope":"https://news.example/","data":"`
+		return s + strings.Repeat("x", n-len(s)-2) + `"}`
+	}
+	w := req{method: "POST", target: "/api/push", body: body(maxBody + 1), header: tok}.do(h)
+	if w.Code != 400 || !strings.Contains(w.Body.String(), "request body too large") {
+		t.Fatalf("a body of 8 MiB + 1 byte: HTTP %d %s", w.Code, w.Body.String())
+	}
+	if len(b.calls) != 0 {
+		t.Fatalf("the backend was called: %d calls", len(b.calls))
+	}
+	if w := (req{method: "POST", target: "/api/push", body: body(maxBody), header: tok}).do(h); w.Code != 200 || len(b.calls) != 1 {
+		t.Fatalf("a body of 8 MiB: HTTP %d %.200s, %d calls", w.Code, w.Body.String(), len(b.calls))
+	}
+}
+
 // TestNoToken: a handler without a token refuses every state change.
 func TestNoToken(t *testing.T) {
 	b := &fakeBackend{idx: newIndex(t, contentindex.Policy{})}
