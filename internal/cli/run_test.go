@@ -35,7 +35,7 @@ func TestRunLifecycle(t *testing.T) {
 // registration goes away, as with a rejected install.
 func TestRunInstallPastDeadline(t *testing.T) {
 	out, errOut, code := runCLI(t, "run", "--timeout", "20s", "--event-deadline", "300ms",
-		"--origin", "https://life.example=testdata/lifecycle", "https://life.example/hang.html")
+		"--origin", "https://life.example=testdata/lifecycle", "https://life.example/failed-install.html?script=/sw-hang.js")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -50,7 +50,7 @@ func TestRunInstallPastDeadline(t *testing.T) {
 }
 
 func TestRunRejectedInstall(t *testing.T) {
-	out, errOut, code := runCLI(t, "run", "--timeout", "20s", "--origin", "https://life.example=testdata/lifecycle", "https://life.example/reject.html")
+	out, errOut, code := runCLI(t, "run", "--timeout", "20s", "--origin", "https://life.example=testdata/lifecycle", "https://life.example/failed-install.html?script=/sw-reject.js")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
