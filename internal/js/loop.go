@@ -503,7 +503,7 @@ func (r *Realm) scriptError(kind string, v sobek.Value, ex *sobek.Exception) *Sc
 		se.Stack = se.Message + "\n" + se.Stack
 	}
 	se.File, se.Line = firstFrame(se.Stack)
-	se.Stack = shownStack(se.Stack)
+	se.Stack = ShownStack(se.Stack)
 	return se
 }
 

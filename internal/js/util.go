@@ -43,13 +43,14 @@ func containsMessage(stack, msg string) bool {
 	return strings.HasPrefix(stack, msg)
 }
 
-// shownStack is a stack as a developer reads it: the platform's own frames
+// ShownStack is a stack as a developer reads it: the platform's own frames
 // (its scripts are named "swhost:…") are left out, with the native frames
 // that only lead into them (a listener's "at call (native)"), as a browser
 // shows no frames for its own machinery; and positions lose the engine's
-// bytecode offset ("sw.js:3:85(10)" becomes "sw.js:3:85"). A stack left
-// with no frame is empty: the message says it all.
-func shownStack(stack string) string {
+// bytecode offset ("sw.js:3:85(10)" becomes "sw.js:3:85"), and the trailing
+// newline goes. A stack left with no frame is empty: the message says it
+// all.
+func ShownStack(stack string) string {
 	lines := strings.Split(stack, "\n")
 	keep := make([]bool, len(lines))
 	frames := 0           // frames kept
@@ -76,7 +77,7 @@ func shownStack(stack string) string {
 			shown = append(shown, pcRE.ReplaceAllString(l, "$1"))
 		}
 	}
-	return strings.Join(shown, "\n")
+	return strings.TrimRight(strings.Join(shown, "\n"), "\n")
 }
 
 var pcRE = regexp.MustCompile(`(:\d+:\d+)\(\d+\)`)

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +106,31 @@ func TestListenerExceptionReported(t *testing.T) {
 	}
 	if c.errs[1].Kind != "unhandledrejection" || !strings.Contains(c.errs[1].Message, "RangeError: nobody catches") {
 		t.Errorf("second error %+v", c.errs[1])
+	}
+}
+
+// TestConsoleErrorStack: the console shows an error with the script's
+// frames only (none of the platform's, which made a DOMException or threw a
+// TypeError), positions without the engine's bytecode offsets; nested, an
+// error shows as name and message.
+func TestConsoleErrorStack(t *testing.T) {
+	r, c := newRealm(t)
+	run(t, r, `
+function f() { return new Error('boom'); }
+console.log(f());
+console.log(new DOMException('gone', 'NotFoundError'));
+try { new EventTarget().addEventListener(); } catch (e) { console.log(e); }
+console.log([new Error('nested')]);`)
+	want := []string{
+		"log: Error: boom\n\tat f (https://test.example/t.js:2:23)\n\tat https://test.example/t.js:3:14",
+		"log: NotFoundError: gone\n\tat https://test.example/t.js:4:13",
+		"log: TypeError: Failed to execute 'addEventListener' on 'EventTarget': 2 arguments required, but only 0 present.\n\tat https://test.example/t.js:5:41",
+		"log: [ Error: nested ]",
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !slices.Equal(c.logs, want) {
+		t.Fatalf("logs\n%q\nwant\n%q", c.logs, want)
 	}
 }
 

@@ -37,6 +37,10 @@ func InstallBase(r *js.Realm, console Console) error {
 	r.SetOp("now", func(sobek.FunctionCall) sobek.Value {
 		return rt.ToValue(float64(time.Since(epoch).Microseconds()) / 1000)
 	})
+	// The console shows an error's stack as a script error's is reported.
+	r.SetOp("shownStack", func(c sobek.FunctionCall) sobek.Value {
+		return rt.ToValue(js.ShownStack(c.Argument(0).String()))
+	})
 	r.SetOp("reportException", func(c sobek.FunctionCall) sobek.Value {
 		r.ReportValue(c.Argument(0))
 		return sobek.Undefined()

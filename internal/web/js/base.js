@@ -471,7 +471,11 @@
       case 'function': return `[Function: ${v.name || 'anonymous'}]`;
     }
     if (seen.has(v)) return '[Circular]';
-    if (v instanceof Error || v instanceof DOMException) return v.stack && depth === 0 ? String(v.stack).startsWith(v.name) ? v.stack : `${v.name}: ${v.message}\n${v.stack}` : `${v.name}: ${v.message}`;
+    if (v instanceof Error || v instanceof DOMException) {
+      // The stack with the script's frames only (ops.shownStack), if any.
+      const st = depth === 0 && v.stack ? ops.shownStack(String(v.stack)) : '';
+      return st === '' ? `${v.name}: ${v.message}` : st.startsWith(v.name) ? st : `${v.name}: ${v.message}\n${st}`;
+    }
     if (depth > 2) return Array.isArray(v) ? '[Array]' : '[Object]';
     seen.add(v);
     try {
