@@ -29,7 +29,7 @@ var (
 	// ErrClosed: the Store is closed.
 	ErrClosed = errors.New("store: closed")
 	// ErrLocked: another Store (in this process or another) has the directory open.
-	ErrLocked = errors.New("store: directory is in use")
+	ErrLocked = errors.New("store: the directory is in use by another swhost")
 	// ErrSchemaTooNew: the database was written by a newer swhost.
 	ErrSchemaTooNew = errors.New("store: database schema is newer than this build")
 )
@@ -203,7 +203,7 @@ func open(ctx context.Context, dir string, opts Options, synchronous string) (*S
 	}
 	unlock, err := lockDir(filepath.Join(abs, "LOCK"))
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+		return nil, err // (it names the lock file)
 	}
 	s := &Store{opts: opts, log: opts.Logger.With("component", "store"), dir: abs, unlock: unlock}
 	if opts.InlineBodyLimit >= 0 {

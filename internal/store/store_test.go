@@ -106,6 +106,10 @@ func TestOpenTwiceLocked(t *testing.T) {
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("second Open: %v, want ErrLocked", err)
 	}
+	// Said once, naming the lock file.
+	if want := "store: the directory is in use by another swhost (" + filepath.Join(dir, "LOCK") + " is held)"; err.Error() != want {
+		t.Fatalf("second Open: %q, want %q", err, want)
+	}
 }
 
 func TestSchemaTooNew(t *testing.T) {
