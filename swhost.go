@@ -151,6 +151,11 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	for _, m := range cfg.Origins {
+		if err := m.Check(); err != nil {
+			return nil, err
+		}
+	}
 	h := &Host{cfg: cfg, log: cfg.Logger}
 	h.transport = origins.NewTransport(cfg.Transport, cfg.Origins...)
 	st, err := openStore(ctx, cfg)

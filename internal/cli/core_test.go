@@ -176,6 +176,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"timeout", []string{"--timeout", "300ms", "https://life.example/forever.html"}, ExitTimeout, "still busy after 300ms"},
 		{"missing page", []string{"https://life.example/missing.html"}, ExitOK, ""},
 		{"unmapped origin", []string{"https://unmapped.invalid/"}, ExitError, "swhost: run:"},
+		{"mapping to a missing directory", []string{"--origin", "https://gone.example=testdata/nope", "https://gone.example/"}, ExitError,
+			"swhost: origin mapping https://gone.example=testdata/nope: stat testdata/nope: no such file or directory"},
 		{"no URL", []string{}, ExitUsage, "Usage: swhost run"},
 		{"bad flag", []string{"--frobnicate"}, ExitUsage, "flag provided but not defined"},
 	}

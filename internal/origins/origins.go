@@ -26,6 +26,33 @@ type Mapping struct {
 	Upstream string // forward to this base URL ("http://127.0.0.1:8080")
 }
 
+// Check reports a mapping that cannot serve: no origin, not exactly one
+// target, or a directory that is not there (a typo would otherwise answer
+// every request with 404).
+func (m Mapping) Check() error {
+	n := 0
+	for _, set := range []bool{m.Dir != "", m.FS != nil, m.Upstream != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case m.Origin == "":
+		return errors.New("origin mapping: no origin")
+	case n != 1:
+		return fmt.Errorf("origin mapping %s: want one of a directory, a file system or an upstream URL", m.Origin)
+	case m.Dir != "":
+		fi, err := os.Stat(m.Dir)
+		if err != nil {
+			return fmt.Errorf("origin mapping %s=%s: %w", m.Origin, m.Dir, err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("origin mapping %s=%s: not a directory", m.Origin, m.Dir)
+		}
+	}
+	return nil
+}
+
 // Target describes where the mapping sends its origin, for a person.
 func (m Mapping) Target() string {
 	switch {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -95,6 +96,35 @@ func TestServeFilesLastModified(t *testing.T) {
 		}
 		if got := resp.Header.Get("Last-Modified"); got != tt.want {
 			t.Errorf("Last-Modified %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestMappingCheck: a mapping that cannot serve is refused up front, with
+// what is wrong.
+func TestMappingCheck(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		m       Mapping
+		wantErr string
+	}{
+		{Mapping{Origin: "https://a.example", Dir: dir}, ""},
+		{Mapping{Origin: "https://a.example", FS: fstest.MapFS{}}, ""},
+		{Mapping{Origin: "https://a.example", Upstream: "http://127.0.0.1:1"}, ""},
+		{Mapping{Origin: "https://a.example", Dir: filepath.Join(dir, "missing")}, "no such file or directory"},
+		{Mapping{Origin: "https://a.example", Dir: file}, "not a directory"},
+		{Mapping{Origin: "https://a.example"}, "want one of"},
+		{Mapping{Origin: "https://a.example", Dir: dir, Upstream: "http://127.0.0.1:1"}, "want one of"},
+		{Mapping{Dir: dir}, "no origin"},
+	}
+	for _, tt := range tests {
+		err := tt.m.Check()
+		if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%+v: %v, want %q", tt.m, err, tt.wantErr)
 		}
 	}
 }
