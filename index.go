@@ -118,13 +118,15 @@ func (h *Host) fireContentDelete(ctx context.Context, regID, id string, limit ti
 		return &ContentDeleteError{Err: err}
 	case res.Rejected:
 		return &ContentDeleteError{Err: fmt.Errorf("a waitUntil promise rejected: %s", strings.Join(res.Reasons, "; "))}
+	case len(res.Threw) > 0:
+		return &ContentDeleteError{Err: fmt.Errorf("a listener threw: %s", strings.Join(res.Threw, "; "))}
 	}
 	return nil
 }
 
 // ContentDeleteError is DeleteEntry's error when the entry was deleted but
 // its contentdelete event failed (it timed out, a waitUntil promise
-// rejected, or the worker could not run it).
+// rejected, a listener threw, or the worker could not run it).
 type ContentDeleteError struct{ Err error }
 
 func (e *ContentDeleteError) Error() string { return "contentdelete event: " + e.Err.Error() }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -397,6 +398,9 @@ func (h *Host) Push(ctx context.Context, scope string, data []byte) error {
 	}
 	if res.Rejected {
 		return fmt.Errorf("push to %s: the worker's waitUntil rejected: %v", scope, res.Reasons)
+	}
+	if len(res.Threw) > 0 {
+		return fmt.Errorf("push to %s: the worker's push listener threw: %s", scope, strings.Join(res.Threw, "; "))
 	}
 	return nil
 }

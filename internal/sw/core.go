@@ -96,7 +96,7 @@ type EventRecord struct {
 	Type           string
 	Start          time.Time
 	Duration       time.Duration
-	Outcome        string // "ok", "rejected", "timeout", "error"
+	Outcome        string // "ok", "rejected", "threw" (a listener), "timeout", "error"
 	Error          string
 	// A fetch event's request URL, and what it answered: "response STATUS",
 	// "network" (no respondWith: the network answers) or "network error".

@@ -30,6 +30,9 @@ type EventResult struct {
 	// Extended counts the lifetime promises (waitUntil / respondWith).
 	Extended int
 	Duration time.Duration
+	// Threw is what the event's listeners threw while it was dispatched
+	// (reported as script errors too; the event goes on, as specified).
+	Threw []string
 }
 
 // ErrEventTimeout is returned when an event outlives its deadline.
@@ -185,6 +188,8 @@ func (c *Core) eventEnded(w *Worker, pe *pendingEvent, res *EventResult, err err
 		rec.Outcome, rec.Error = "error", err.Error()
 	case res.Rejected:
 		rec.Outcome, rec.Error = "rejected", strings.Join(res.Reasons, "; ")
+	case len(res.Threw) > 0:
+		rec.Outcome, rec.Error = "threw", strings.Join(res.Threw, "; ")
 	}
 	if pe.fetch != nil {
 		pe.fetch.record(&rec)
@@ -250,21 +255,27 @@ func (pe *pendingEvent) run() {
 	}
 }
 
-// eventDone is ops.eventDone(id, rejected, reasons, extended): the extend
-// lifetime of the event id ended.
+// eventDone is ops.eventDone(id, rejected, reasons, extended, thrown): the
+// extend lifetime of the event id ended.
 func (e *Env) eventDone(call sobek.FunctionCall) sobek.Value {
 	pe := e.takePending(call.Argument(0).ToInteger())
 	if pe == nil {
 		return sobek.Undefined() // it timed out or failed already
 	}
-	r := &EventResult{Rejected: call.Argument(1).ToBoolean(), Extended: int(call.Argument(3).ToInteger()), Duration: time.Since(pe.start)}
-	if arr, ok := call.Argument(2).Export().([]any); ok {
-		for _, a := range arr {
-			r.Reasons = append(r.Reasons, fmt.Sprint(a))
-		}
-	}
+	r := &EventResult{Rejected: call.Argument(1).ToBoolean(), Extended: int(call.Argument(3).ToInteger()), Duration: time.Since(pe.start),
+		Reasons: stringList(call.Argument(2)), Threw: stringList(call.Argument(4))}
 	pe.finish(r, nil)
 	return sobek.Undefined()
+}
+
+// stringList is a JS array of strings as Go strings (nil for null).
+func stringList(v sobek.Value) []string {
+	arr, _ := v.Export().([]any)
+	var out []string
+	for _, a := range arr {
+		out = append(out, fmt.Sprint(a))
+	}
+	return out
 }
 
 // callCached calls internals[name], looked up once per realm.

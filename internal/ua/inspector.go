@@ -25,7 +25,7 @@ type eventJSON struct {
 	Type           string    `json:"type"`
 	Start          time.Time `json:"start"`
 	DurationMs     float64   `json:"durationMs"`
-	Outcome        string    `json:"outcome"` // ok, rejected, timeout, error
+	Outcome        string    `json:"outcome"` // ok, rejected, threw, timeout, error
 	Error          string    `json:"error,omitempty"`
 	URL            string    `json:"url,omitempty"`    // a fetch event's request
 	Answer         string    `json:"answer,omitempty"` // a fetch event's: response STATUS, network, network error

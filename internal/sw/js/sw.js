@@ -146,7 +146,7 @@
   // objects keep to 7 members: the engine stores more less cheaply.)
   const extState = new WeakMap();
   const DISPATCHING = 1, TIMED_OUT = 2, RESPOND_WITH_ENTERED = 4, ANSWERED = 8; // flags
-  const newExtState = () => ({ pending: 0, flags: 0, reasons: null, extended: 0, id: 0, fetch: null });
+  const newExtState = () => ({ pending: 0, flags: 0, reasons: null, extended: 0, id: 0, fetch: null, thrown: null });
   class ExtendableEvent extends Event {
     constructor(type, eventInitDict) {
       requiredArgs(1, arguments.length, "Failed to construct 'ExtendableEvent'");
@@ -181,13 +181,22 @@
     });
   }
   // lifetimeEnded tells the host that the extend lifetime of the event it
-  // dispatched as st.id ended: ops.eventDone(id, rejected, reasons, extended).
+  // dispatched as st.id ended: ops.eventDone(id, rejected, reasons,
+  // extended, thrown), thrown what its listeners threw (null: nothing).
   function lifetimeEnded(st) {
     const id = st.id;
     if (id === 0) return;
     st.id = 0;
-    ops.eventDone(id, st.reasons !== null, st.reasons === null ? null : st.reasons.map(internals.describeError), st.extended);
+    ops.eventDone(id, st.reasons !== null, st.reasons === null ? null : st.reasons.map(internals.describeError), st.extended, st.thrown);
   }
+  // While the host's functional event is dispatched, the exceptions its
+  // listeners throw (reported as always) are also noted in thrown.
+  let thrown = null;
+  const reportException = internals.reportException;
+  internals.reportException = (e) => {
+    if (thrown !== null) thrown.push(internals.describeError(e));
+    reportException(e);
+  };
   Object.defineProperty(ExtendableEvent.prototype.waitUntil, 'length', { value: 1 });
   expose(ExtendableEvent, 'ExtendableEvent', { global: isWorker });
 
@@ -198,7 +207,15 @@
     if (!st) throw new TypeError(`dispatchFunctional: ${Object.prototype.toString.call(event)} is not an ExtendableEvent of this realm (${event instanceof ExtendableEvent})`);
     st.id = id;
     st.flags |= DISPATCHING;
-    try { dispatchTrusted(target, event); } finally { st.flags &= ~DISPATCHING; }
+    const outer = thrown;
+    thrown = [];
+    try {
+      dispatchTrusted(target, event);
+    } finally {
+      st.flags &= ~DISPATCHING;
+      if (thrown.length) st.thrown = thrown;
+      thrown = outer;
+    }
     if (st.pending === 0) lifetimeEnded(st);
   };
   internals.markTimedOut = (event) => { const st = extState.get(event); if (st) st.flags |= TIMED_OUT; };
