@@ -414,7 +414,7 @@ func (r *Realm) runTask(task func()) {
 func (r *Realm) handlePanic(p any) {
 	switch e := p.(type) {
 	case *sobek.InterruptedError:
-		r.reportInterrupt(e)
+		r.ReportInterrupt(e)
 	case *sobek.StackOverflowError:
 		// The engine's stack overflow cannot be caught by the script (unlike
 		// a browser's RangeError): the task is abandoned like an
@@ -434,7 +434,9 @@ func (r *Realm) handlePanic(p any) {
 	}
 }
 
-func (r *Realm) reportInterrupt(e *sobek.InterruptedError) {
+// ReportInterrupt reports a task the realm interrupted (its CPU budget,
+// its heap limit, or another reason), with where it stopped.
+func (r *Realm) ReportInterrupt(e *sobek.InterruptedError) {
 	msg := fmt.Sprint(e.Value())
 	var cause error
 	r.mu.Lock()
@@ -451,7 +453,8 @@ func (r *Realm) reportInterrupt(e *sobek.InterruptedError) {
 	if errors.Is(cause, ErrClosed) {
 		return // the realm was closed on purpose
 	}
-	r.report(&ScriptError{Kind: "interrupted", Message: msg, Stack: e.String(), Cause: cause})
+	// (Its position, "at file:line:col", without the bytecode offset.)
+	r.report(&ScriptError{Kind: "interrupted", Message: msg, Stack: pcRE.ReplaceAllString(e.String(), "$1"), Cause: cause})
 }
 
 // Call runs a JS function inside the current task, turning a thrown

@@ -245,9 +245,12 @@ func (p *Page) Eval(ctx context.Context, name, src string) error {
 	err := p.Env.Realm.Do(ctx, func(rt *sobek.Runtime) error {
 		_, runErr = p.Env.Realm.Run(&js.Script{Name: name, Source: src})
 		var ex *sobek.Exception
+		var ie *sobek.InterruptedError
 		switch {
 		case errors.As(runErr, &ex):
 			p.Env.Realm.ReportException(ex)
+		case errors.As(runErr, &ie):
+			p.Env.Realm.ReportInterrupt(ie)
 		case runErr != nil:
 			// A syntax error: reported like an exception of the script.
 			p.core.scriptError(p.Env, &js.ScriptError{Kind: "exception", Message: runErr.Error(), File: name, Cause: runErr})
