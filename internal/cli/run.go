@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -98,8 +101,34 @@ func (c *console) scriptError(src swhost.Source, se *js.ScriptError) {
 	fmt.Fprintf(c.stderr, "%s%s\n", prefix, text)
 }
 
+// runScript runs one SCRIPT argument of run in the page: a local file
+// (./x.js, ../x.js or a file: URL), or else a URL resolved against the
+// page's, fetched as <script src> is.
+func runScript(ctx context.Context, page *swhost.Page, s string) error {
+	path, local := strings.CutPrefix(s, "file:")
+	if !local && !strings.HasPrefix(s, "./") && !strings.HasPrefix(s, "../") {
+		return page.RunScriptURL(ctx, s)
+	}
+	if local {
+		u, err := url.Parse(s)
+		if err != nil || u.Path == "" {
+			return fmt.Errorf("script %s: not a file URL", s)
+		}
+		path = u.Path
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("script %s: %w", s, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("script %s: %w", s, err)
+	}
+	return page.Eval(ctx, (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String(), string(src))
+}
+
 func cmdRun(e *Env, args []string) int {
-	fs := newFlags(e, "run", "[flags] URL [SCRIPT...]")
+	fs := newFlags(e, "run", "[flags] URL [SCRIPT...]\n\nOpens a headless page at URL, runs its document's scripts, then each SCRIPT: a local\nfile (./test.js, ../test.js, file:///abs/test.js) or a URL resolved against the page's.")
 	var hf hostFlags
 	hf.register(fs, "")
 	timeout := fs.Duration("timeout", 30*time.Second, "stop after this long")
@@ -135,11 +164,10 @@ func cmdRun(e *Env, args []string) int {
 	ctx, cancel := context.WithTimeout(e.Ctx, *timeout)
 	defer cancel()
 
-	url := fs.Arg(0)
-	page, err := host.OpenPage(ctx, url)
+	page, err := host.OpenPage(ctx, fs.Arg(0))
 	if err == nil {
 		for _, s := range fs.Args()[1:] {
-			if err = page.RunScriptURL(ctx, s); err != nil && !errors.Is(err, sw.ErrUncaught) {
+			if err = runScript(ctx, page, s); err != nil && !errors.Is(err, sw.ErrUncaught) {
 				break
 			}
 			err = nil

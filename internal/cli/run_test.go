@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -46,6 +48,33 @@ func TestRunInstallPastDeadline(t *testing.T) {
 	// Said without -v: the developer learns why the worker is redundant.
 	if !strings.Contains(errOut, "service worker install failed") || !strings.Contains(errOut, "exceeded its deadline (300ms)") {
 		t.Fatalf("stderr does not say why the install failed:\n%s", errOut)
+	}
+}
+
+// TestRunLocalScripts: a SCRIPT that is a local file (./x.js, ../x.js, a
+// file: URL) runs in the page as it is read from disk; a missing one is an
+// error naming it; one that runs past the CPU budget is stopped and
+// reported where it stood.
+func TestRunLocalScripts(t *testing.T) {
+	abs, err := filepath.Abs("testdata/local/hello.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"run", "--timeout", "20s", "--cpu-budget", "300ms", "--origin", "https://life.example=testdata/lifecycle"}
+	page := "https://life.example/missing.html"
+	out, errOut, code := runCLI(t, append(base, page, "./testdata/local/hello.js", "file://"+filepath.ToSlash(abs))...)
+	want := "hello from a local file at " + page + "\n"
+	if code != ExitOK || out != want+want {
+		t.Fatalf("exit %d\nstdout:\n%s\nwant twice:\n%s\nstderr:\n%s", code, out, want, errOut)
+	}
+	_, errOut, code = runCLI(t, append(base, page, "./testdata/local/nope.js")...)
+	if code != ExitError || !strings.Contains(errOut, "script ./testdata/local/nope.js: open ./testdata/local/nope.js: no such file or directory") {
+		t.Fatalf("missing file: exit %d\n%s", code, errOut)
+	}
+	_, errOut, code = runCLI(t, append(base, page, "./testdata/local/spin.js")...)
+	if code != ExitError || !strings.Contains(errOut, "script exceeded its CPU budget") ||
+		!strings.Contains(errOut, "at file://"+filepath.ToSlash(filepath.Dir(abs))+"/spin.js:1:") || regexp.MustCompile(`:\d+:\d+\(`).MatchString(errOut) {
+		t.Fatalf("spin: exit %d\n%s", code, errOut)
 	}
 }
 
